@@ -1,0 +1,56 @@
+"""asyncio-native client for the Sinch Conversation API.
+
+The public API is what this module exports, plus :mod:`conversation_async.models` (every
+request, response and message type) and :mod:`conversation_async.testing` (the emulator).
+"""
+
+from ._version import __version__
+from .client import ConversationClient
+from .config import AuthMethod, ClientConfig, Region
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    ClientStateError,
+    ConfigurationError,
+    ConflictError,
+    ConversationError,
+    InvalidResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeoutError,
+    SerializationError,
+    ServerError,
+    TokenError,
+    TransportError,
+)
+from .pagination import AsyncPager, Page
+from .retry import RetryPolicy
+
+__all__ = [
+    "ApiError",
+    "AsyncPager",
+    "AuthMethod",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientConfig",
+    "ClientStateError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConversationClient",
+    "ConversationError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Region",
+    "RequestTimeoutError",
+    "RetryPolicy",
+    "SerializationError",
+    "ServerError",
+    "TokenError",
+    "TransportError",
+    "__version__",
+]

@@ -1,0 +1,36 @@
+"""Command line: ``python -m conversation_async demo`` and ``... emulator``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conversation_async")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "demo",
+        help="send one message of each content type and list them back "
+        "(embedded emulator unless SINCH_PROJECT_ID/CLIENT_ID/CLIENT_SECRET are set)",
+    )
+    commands.add_parser(
+        "emulator",
+        help="run the emulator standalone (same options as python -m conversation_async.testing)",
+        add_help=False,
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "emulator":
+        from .testing.__main__ import main as emulator_main
+
+        return emulator_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    from ._demo import run_demo
+
+    return asyncio.run(run_demo())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""Credentials for each call: cached OAuth2 tokens, or a fixed Basic header.
+
+Token policy (DESIGN.md "Token manager policy"): a token is cached with a monotonic deadline
+and refreshed once ``expires_in - min(300 s, expires_in / 2)`` has passed. Until the hard
+expiry, callers keep using the current token while one background task refreshes it.
+Exactly one fetch runs at a time and callers await it through ``asyncio.shield``, so a
+cancelled caller cannot cancel the fetch for the others. A 401 drops the token only if it is
+still the cached one (compare-and-invalidate), so N concurrent 401s cause one fetch.
+
+The HTTP call itself is injected (``fetch``): this module does no I/O of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import enum
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import attrs
+
+from .errors import TokenError
+
+__all__ = [
+    "AccessToken",
+    "Authenticator",
+    "BasicCredential",
+    "TokenManager",
+    "TokenState",
+    "basic_header",
+    "refresh_margin",
+    "token_state",
+]
+
+logger = logging.getLogger("conversation_async.auth")
+
+MAX_REFRESH_MARGIN = 300.0
+
+
+def basic_header(client_id: str, client_secret: str) -> str:
+    """``Basic base64(client_id:client_secret)``."""
+    raw = f"{client_id}:{client_secret}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def refresh_margin(expires_in: float) -> float:
+    """How long before expiry a token is refreshed: ``min(300 s, expires_in / 2)``."""
+    return min(MAX_REFRESH_MARGIN, expires_in / 2)
+
+
+class TokenState(enum.Enum):
+    FRESH = "fresh"
+    """Use it."""
+    STALE = "stale"
+    """Still valid, but due for refresh: use it while one task fetches the next."""
+    EXPIRED = "expired"
+    """Unusable: callers must wait for a new one."""
+
+
+@attrs.frozen(repr=False, eq=False)
+class AccessToken:
+    """A bearer token with its monotonic timing; its value never appears in ``repr``."""
+
+    value: str
+    obtained_at: float
+    expires_in: float
+
+    @property
+    def header(self) -> str:
+        return f"Bearer {self.value}"
+
+    @property
+    def refresh_at(self) -> float:
+        return self.obtained_at + self.expires_in - refresh_margin(self.expires_in)
+
+    @property
+    def expires_at(self) -> float:
+        return self.obtained_at + self.expires_in
+
+    def __repr__(self) -> str:
+        return f"AccessToken(value=<redacted>, expires_in={self.expires_in:g})"
+
+
+def token_state(token: AccessToken | None, now: float) -> TokenState:
+    """Where ``token`` stands at monotonic time ``now``."""
+    if token is None or now >= token.expires_at:
+        return TokenState.EXPIRED
+    if now >= token.refresh_at:
+        return TokenState.STALE
+    return TokenState.FRESH
+
+
+@attrs.frozen(repr=False, eq=False)
+class BasicCredential:
+    """The fixed ``Authorization: Basic`` value of ``auth="basic"``."""
+
+    header: str
+
+    def __repr__(self) -> str:
+        return "BasicCredential(<redacted>)"
+
+
+Credential = AccessToken | BasicCredential
+
+
+class Authenticator(Protocol):
+    """Gives each attempt its ``Authorization`` value; takes back ones the API refused."""
+
+    async def current(self) -> Credential: ...
+
+    def invalidate(self, credential: Credential) -> bool:
+        """Drop ``credential`` if it can be renewed; True when a replay may succeed."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class BasicAuthenticator:
+    """``auth="basic"``: the same header on every call, never a token request."""
+
+    def __init__(self, client_id: str, client_secret: str) -> None:
+        self._credential = BasicCredential(basic_header(client_id, client_secret))
+
+    async def current(self) -> Credential:
+        return self._credential
+
+    def invalidate(self, credential: Credential) -> bool:
+        return False
+
+    async def aclose(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "BasicAuthenticator(<redacted>)"
+
+
+TokenFetch = Callable[[], Awaitable[tuple[str, float]]]
+"""Fetches a token from the endpoint; returns ``(access_token, expires_in)``."""
+
+
+class TokenManager:
+    """Caches one OAuth2 token and refreshes it ahead of expiry, single-flight."""
+
+    def __init__(self, fetch: TokenFetch, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._fetch = fetch
+        self._clock = clock
+        self._token: AccessToken | None = None
+        self._refresh: asyncio.Task[AccessToken] | None = None
+        self._retry_refresh_at = 0.0
+        self.fetch_count = 0
+        """Token requests made so far (successful or not)."""
+
+    async def current(self) -> Credential:
+        """A usable token: the cached one, or a new one fetched once for all waiters."""
+        token = self._token
+        now = self._clock()
+        state = token_state(token, now)
+        if state is TokenState.FRESH:
+            return token  # type: ignore[return-value]  # FRESH implies a token
+        if state is TokenState.STALE:
+            if now >= self._retry_refresh_at:
+                self._start_refresh()
+            return token  # type: ignore[return-value]  # STALE implies a token
+        return await asyncio.shield(self._start_refresh())
+
+    def invalidate(self, credential: Credential) -> bool:
+        """Drop ``credential`` if it is still the cached token; a replay may then succeed."""
+        if credential is self._token:
+            self._token = None
+            logger.debug("access token rejected by the API; dropped")
+        return isinstance(credential, AccessToken)
+
+    async def aclose(self) -> None:
+        """Cancel a refresh in flight."""
+        task, self._refresh = self._refresh, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._token = None
+
+    def _start_refresh(self) -> asyncio.Task[AccessToken]:
+        task = self._refresh
+        if task is None or task.done():
+            task = asyncio.get_running_loop().create_task(self._do_refresh())
+            task.add_done_callback(_consume_exception)
+            self._refresh = task
+        return task
+
+    async def _do_refresh(self) -> AccessToken:
+        started = self._clock()
+        self.fetch_count += 1
+        try:
+            value, expires_in = await self._fetch()
+        except TokenError as exc:
+            margin = refresh_margin(self._token.expires_in) if self._token else 0.0
+            self._retry_refresh_at = self._clock() + min(5.0, margin / 4)
+            logger.debug("token refresh failed: %s", exc)
+            raise
+        token = AccessToken(value=value, obtained_at=started, expires_in=expires_in)
+        self._token = token
+        logger.debug("fetched access token, expires in %gs", expires_in)
+        return token
+
+    def __repr__(self) -> str:
+        state = token_state(self._token, self._clock()).value
+        return f"TokenManager(token={state}, fetches={self.fetch_count})"
+
+
+def _consume_exception(task: asyncio.Task[AccessToken]) -> None:
+    """Background refreshes may fail with nobody awaiting; mark the error as seen."""
+    if not task.cancelled():
+        task.exception()

@@ -1,0 +1,167 @@
+"""``ConversationClient``: configuration, lifecycle, and the resources hanging off it.
+
+One client holds one ``aiohttp.ClientSession`` (its own, opened lazily inside the running
+loop, or one the caller lends and closes), one token manager and one set of connection
+slots, all shared by every resource. Make one per process (per event loop) and reuse it.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+import attrs
+
+from .config import AuthMethod, ClientConfig, Region, config_from_env
+from .errors import ClientStateError, ConfigurationError
+from .resources.messages import MessagesResource
+from .retry import RetryPolicy
+from .transport import Transport
+
+__all__ = ["ConversationClient"]
+
+
+def _retry_policy(
+    retry: RetryPolicy | None, max_retries: int | None, retry_non_idempotent: bool | None
+) -> RetryPolicy:
+    """The policy from ``retry=``, or the default one tuned by the two shortcuts."""
+    if retry is not None:
+        if max_retries is not None or retry_non_idempotent is not None:
+            raise ConfigurationError(
+                "pass either retry= or max_retries/retry_non_idempotent, not both"
+            )
+        return retry
+    policy = RetryPolicy()
+    if max_retries is not None:
+        policy = attrs.evolve(policy, max_retries=max_retries)
+    if retry_non_idempotent is not None:
+        policy = attrs.evolve(policy, retry_non_idempotent=retry_non_idempotent)
+    return policy
+
+
+class ConversationClient:
+    """Async client for the Sinch Conversation API.
+
+    ::
+
+        async with ConversationClient(project_id, key_id, key_secret, region=Region.EU) as client:
+            sent = await client.messages.send(app_id=..., recipient=..., message=...)
+
+    ``timeout`` bounds one HTTP attempt, ``deadline`` a whole call including retries.
+    ``max_retries`` (default 3) and ``retry_non_idempotent`` (repeat POSTs after 5xx or
+    timeouts, which may duplicate sends) tune the default :class:`RetryPolicy`; pass
+    ``retry=RetryPolicy(...)`` instead to set back-off too. ``session`` is an
+    ``aiohttp.ClientSession`` to borrow; it is never closed here.
+    """
+
+    messages: MessagesResource
+
+    def __init__(
+        self,
+        project_id: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        region: Region | str = Region.US,
+        auth: AuthMethod | str = AuthMethod.OAUTH,
+        base_url: str | None = None,
+        templates_url: str | None = None,
+        auth_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        timeout: float = 30.0,
+        deadline: float = 120.0,
+        max_retries: int | None = None,
+        retry_non_idempotent: bool | None = None,
+        retry: RetryPolicy | None = None,
+        connection_limit: int = 100,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        config = ClientConfig(
+            project_id=project_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            region=region,
+            auth=auth,
+            base_url=base_url,
+            templates_url=templates_url,
+            auth_url=auth_url,
+            timeout=timeout,
+            deadline=deadline,
+            connection_limit=connection_limit,
+            retry=_retry_policy(retry, max_retries, retry_non_idempotent),
+        )
+        self._setup(config, session, ssl_context)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: ClientConfig,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> Self:
+        """A client for a prepared :class:`ClientConfig` (e.g. with a custom RetryPolicy)."""
+        client = cls.__new__(cls)
+        client._setup(config, session, ssl_context)
+        return client
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        **overrides: Any,
+    ) -> Self:
+        """A client configured from ``SINCH_PROJECT_ID``, ``SINCH_CLIENT_ID``,
+        ``SINCH_CLIENT_SECRET``, ``SINCH_REGION``, ``SINCH_AUTH`` and the URL overrides
+        ``SINCH_CONVERSATION_URL``, ``SINCH_TEMPLATES_URL``, ``SINCH_AUTH_URL``."""
+        config = config_from_env(environ, **overrides)
+        return cls.from_config(config, session=session, ssl_context=ssl_context)
+
+    def _setup(
+        self,
+        config: ClientConfig,
+        session: aiohttp.ClientSession | None,
+        ssl_context: ssl.SSLContext | None,
+    ) -> None:
+        self._config = config
+        self._transport = Transport(config, session=session, ssl_context=ssl_context)
+        self.messages = MessagesResource(self._transport, config)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The immutable configuration (its ``repr`` hides the secret)."""
+        return self._config
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.closed
+
+    async def aclose(self) -> None:
+        """Close the session this client opened (not a borrowed one). Safe to call twice."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> Self:
+        if self.closed:
+            raise ClientStateError("this ConversationClient is closed; create a new one")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        config = self._config
+        return (
+            f"ConversationClient(project_id={config.project_id!r}, region={config.region.value!r}, "
+            f"auth={config.auth.value!r}, url={config.conversation_url!r}, closed={self.closed})"
+        )

@@ -1,0 +1,148 @@
+"""Client configuration: regions, hosts, credentials and limits, as one immutable value.
+
+Hosts per region follow catalog §1.1: Conversation ``https://{region}.conversation.api.sinch.com``,
+Templates ``https://{region}.template.api.sinch.com``, OAuth2 token URL
+``https://auth.sinch.com/oauth2/token`` (``https://eu.auth.sinch.com/oauth2/token`` for EU).
+Every host can be overridden, which is how the emulator and proxies are reached.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .errors import ConfigurationError
+from .retry import RetryPolicy
+
+__all__ = ["AuthMethod", "ClientConfig", "Region", "config_from_env"]
+
+
+class Region(enum.StrEnum):
+    """The Conversation API regions; a project's apps live in exactly one."""
+
+    US = "us"
+    EU = "eu"
+    BR = "br"
+
+
+class AuthMethod(enum.StrEnum):
+    """How calls are authenticated (catalog §1.2)."""
+
+    OAUTH = "oauth"
+    """OAuth2 client_credentials, then ``Bearer`` tokens (recommended)."""
+    BASIC = "basic"
+    """``Basic`` key id and secret on every call: for quick tests, heavily rate-limited."""
+
+
+_AUTH_URLS = {
+    Region.US: "https://auth.sinch.com/oauth2/token",
+    Region.EU: "https://eu.auth.sinch.com/oauth2/token",
+    Region.BR: "https://auth.sinch.com/oauth2/token",
+}
+
+
+def _region(value: Region | str) -> Region:
+    try:
+        return Region(str(value).lower())
+    except ValueError:
+        known = ", ".join(r.value for r in Region)
+        raise ConfigurationError(f"unknown region {value!r}; expected one of {known}") from None
+
+
+def _auth(value: AuthMethod | str) -> AuthMethod:
+    try:
+        return AuthMethod(str(value).lower())
+    except ValueError:
+        raise ConfigurationError(f"unknown auth {value!r}; expected 'oauth' or 'basic'") from None
+
+
+def _url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.startswith(("https://", "http://")):
+        raise ConfigurationError(f"URL must start with https:// or http://, got {value!r}")
+    return value.rstrip("/")
+
+
+def _non_empty(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{attribute.name} must be a non-empty string")
+
+
+def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not value > 0:
+        raise ConfigurationError(f"{attribute.name} must be > 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class ClientConfig:
+    """Everything a :class:`~conversation_async.ConversationClient` needs to reach the API.
+
+    ``timeout`` bounds one HTTP attempt (time spent waiting for a free connection is not
+    counted); ``deadline`` bounds a whole call, retries and back-off included.
+    ``connection_limit`` caps concurrent HTTP requests of the client.
+    """
+
+    project_id: str = attrs.field(validator=_non_empty)
+    client_id: str = attrs.field(validator=_non_empty)
+    client_secret: str = attrs.field(validator=_non_empty, repr=False)
+    region: Region = attrs.field(default=Region.US, converter=_region)
+    auth: AuthMethod = attrs.field(default=AuthMethod.OAUTH, converter=_auth)
+    base_url: str | None = attrs.field(default=None, converter=_url)
+    templates_url: str | None = attrs.field(default=None, converter=_url)
+    auth_url: str | None = attrs.field(default=None, converter=_url)
+    timeout: float = attrs.field(default=30.0, validator=_positive)
+    deadline: float = attrs.field(default=120.0, validator=_positive)
+    connection_limit: int = attrs.field(default=100, validator=_positive)
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+
+    @property
+    def conversation_url(self) -> str:
+        """Base URL of the Conversation API for this region (or the override)."""
+        return self.base_url or f"https://{self.region.value}.conversation.api.sinch.com"
+
+    @property
+    def template_url(self) -> str:
+        """Base URL of the Template Management API for this region (or the override)."""
+        return self.templates_url or f"https://{self.region.value}.template.api.sinch.com"
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth2 token endpoint for this region (or the override)."""
+        return self.auth_url or _AUTH_URLS[self.region]
+
+
+ENV_VARS = {
+    "project_id": "SINCH_PROJECT_ID",
+    "client_id": "SINCH_CLIENT_ID",
+    "client_secret": "SINCH_CLIENT_SECRET",
+    "region": "SINCH_REGION",
+    "auth": "SINCH_AUTH",
+    "base_url": "SINCH_CONVERSATION_URL",
+    "templates_url": "SINCH_TEMPLATES_URL",
+    "auth_url": "SINCH_AUTH_URL",
+}
+"""Environment variable read for each :class:`ClientConfig` field by :func:`config_from_env`."""
+
+_REQUIRED = ("project_id", "client_id", "client_secret")
+
+
+def config_from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> ClientConfig:
+    """Build a :class:`ClientConfig` from ``SINCH_*`` variables; keyword overrides win."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {field: env[name] for field, name in ENV_VARS.items() if env.get(name)}
+    values.update(overrides)
+    missing = [ENV_VARS[f] for f in _REQUIRED if not values.get(f)]
+    if missing:
+        raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
+    return ClientConfig(**values)
+
+
+def credentials_in_env(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the three credential variables are all set (the demo then uses the real API)."""
+    env = os.environ if environ is None else environ
+    return all(env.get(ENV_VARS[f]) for f in _REQUIRED)

@@ -1,0 +1,148 @@
+"""What every resource shares: URL building, argument checks, query encoding, model I/O.
+
+Resources build a path and a request model and return a response model; headers, JSON,
+retries and errors belong to the transport.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar, overload
+from urllib.parse import quote
+
+import attrs
+
+from ..config import ClientConfig
+from ..pagination import AsyncPager, Page, next_token
+from ..serde import format_timestamp, structure, unstructure
+from ..transport import Transport
+
+__all__ = ["Resource", "check_page_size", "query", "require"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def require(**arguments: Any) -> None:
+    """Raise ``ValueError`` naming every argument that is None or an empty string."""
+    missing = [name for name, value in arguments.items() if value is None or value == ""]
+    if missing:
+        raise ValueError(f"missing required argument(s): {', '.join(missing)}")
+
+
+def exclusive(**arguments: Any) -> None:
+    """Raise ``ValueError`` unless at most one of ``arguments`` is given."""
+    given = [name for name, value in arguments.items() if value is not None]
+    if len(given) > 1:
+        raise ValueError(f"pass only one of {', '.join(arguments)} (got {', '.join(given)})")
+
+
+def check_page_size(page_size: int | None, maximum: int) -> None:
+    """Refuse a page size the API would reject (catalog §2.15), before any request."""
+    if page_size is None:
+        return
+    if isinstance(page_size, bool) or not isinstance(page_size, int):
+        raise TypeError(f"page_size must be an int, got {type(page_size).__name__}")
+    if not 1 <= page_size <= maximum:
+        raise ValueError(f"page_size must be between 1 and {maximum}, got {page_size}")
+
+
+def query_value(value: Any) -> str:
+    """How one value is written in a query string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def query(**values: Any) -> dict[str, str]:
+    """Query parameters from keyword arguments, leaving out the ones that are None."""
+    return {name: query_value(value) for name, value in values.items() if value is not None}
+
+
+def segment(value: str) -> str:
+    """Percent-encode one path segment (ids may hold ``/`` or ``:``)."""
+    return quote(value, safe="")
+
+
+class Resource:
+    """Base of ``client.<area>``: holds the transport and the project's base URLs."""
+
+    def __init__(self, transport: Transport, config: ClientConfig) -> None:
+        self._transport = transport
+        self._project = f"{config.conversation_url}/v1/projects/{segment(config.project_id)}"
+
+    def _url(self, path: str) -> str:
+        """A Conversation API URL below ``/v1/projects/{project_id}/``."""
+        return f"{self._project}/{path}"
+
+    @overload
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        into: type[T],
+        params: Mapping[str, str] | None = ...,
+        body: Any = ...,
+    ) -> T: ...
+
+    @overload
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        into: None = ...,
+        params: Mapping[str, str] | None = ...,
+        body: Any = ...,
+    ) -> None: ...
+
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        into: type[T] | None = None,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> T | None:
+        """Send ``body`` (a model) and read the answer into ``into`` (None: discard it)."""
+        payload = None if body is None else unstructure(body)
+        data = await self._transport.request_json(method, url, params=params, payload=payload)
+        if into is None:
+            return None
+        return structure({} if data is None else data, into)
+
+    def _paginate(
+        self,
+        method: str,
+        url: str,
+        *,
+        into: type[R],
+        items: Callable[[R], Sequence[T] | None],
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> AsyncPager[T]:
+        """A pager over a token-paginated listing whose pages are ``into`` responses.
+
+        The token travels as the ``page_token`` query parameter, or, when ``body`` is given,
+        as its ``page_token`` field; everything else stays the same on every page.
+        """
+
+        async def fetch(token: str | None) -> Page[T]:
+            page_params, page_body = params, body
+            if token is not None:
+                if body is None:
+                    page_params = {**(params or {}), "page_token": token}
+                else:
+                    page_body = attrs.evolve(body, page_token=token)
+            page = await self._call(method, url, params=page_params, body=page_body, into=into)
+            return Page(items(page) or [], next_token(getattr(page, "next_page_token", None)))
+
+        return AsyncPager(fetch)

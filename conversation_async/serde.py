@@ -1,0 +1,371 @@
+"""The one cattrs converter behind every model, and the hooks that shape the wire format.
+
+Wire conventions (DESIGN.md "Conventions"):
+
+- ``None`` fields are left out of what is sent; unknown keys are ignored on input.
+- Timestamps become timezone-aware ``datetime`` (up to 9 fractional digits are accepted;
+  Python keeps 6) and are written back as RFC 3339 UTC with ``Z``.
+- Open enums are annotated ``SomeEnum | str``: known values become members, unknown
+  strings stay plain ``str``.
+- "Exactly one of" objects are unions chosen by which key (or tag) is present; anything
+  unrecognised becomes :class:`UnknownVariant`, which keeps the raw JSON and writes it back.
+
+Models register their unions with :func:`register_one_of`, :func:`register_keyed_union`,
+:func:`register_presence_union` and :func:`register_tagged_union` at import time; hooks are
+built lazily, so registration order between model modules does not matter.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .errors import SerializationError
+
+__all__ = [
+    "UnknownVariant",
+    "converter",
+    "format_timestamp",
+    "parse_timestamp",
+    "register_keyed_union",
+    "register_one_of",
+    "register_presence_union",
+    "register_tagged_union",
+    "structure",
+    "unstructure",
+]
+
+T = TypeVar("T")
+
+JsonObject = dict[str, Any]
+
+
+@attrs.define(frozen=True)
+class UnknownVariant:
+    """A variant of a one-of this SDK version does not know; ``raw`` is written back as is."""
+
+    raw: JsonObject
+
+
+converter = cattrs.Converter(omit_if_default=True, detailed_validation=False)
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Build ``cls`` from decoded JSON; raise :class:`SerializationError` on a mismatch."""
+    try:
+        return converter.structure(data, cls)
+    except SerializationError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, cattrs.BaseValidationError) as exc:
+        name = getattr(cls, "__name__", str(cls))
+        raise SerializationError(f"cannot read {name} from JSON: {exc!r}") from exc
+
+
+def unstructure(obj: Any) -> Any:
+    """Turn a model (or a container of models) into JSON-ready Python values."""
+    return converter.unstructure(obj)
+
+
+# --- timestamps -------------------------------------------------------------------------
+
+
+def parse_timestamp(value: str) -> datetime:
+    """Parse an RFC 3339 timestamp into an aware ``datetime`` (naive input is taken as UTC)."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected an RFC 3339 string, got {type(value).__name__}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = datetime.fromisoformat(value.upper())  # RFC 3339 allows "t" and "z"
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def format_timestamp(value: datetime) -> str:
+    """Format an aware ``datetime`` as RFC 3339 in UTC (``...Z``); naive input is refused."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"naive datetime {value.isoformat()!r}: pass an aware datetime "
+            "(for example datetime.now(timezone.utc))"
+        )
+    utc = value.astimezone(UTC)
+    timespec = "microseconds" if utc.microsecond else "seconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+
+
+converter.register_structure_hook(datetime, lambda value, _: parse_timestamp(value))
+converter.register_unstructure_hook(datetime, format_timestamp)
+converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
+converter.register_unstructure_hook(date, date.isoformat)
+
+
+# --- open enums and JSON passthrough unions ---------------------------------------------
+
+
+def _union_args(tp: Any) -> tuple[Any, ...]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        return typing.get_args(tp)
+    return ()
+
+
+def _open_enum(tp: Any) -> type[enum.StrEnum] | None:
+    """The enum of an ``Enum | str`` annotation, else None."""
+    args = _union_args(tp)
+    if len(args) == 2 and str in args:
+        other = args[0] if args[1] is str else args[1]
+        if isinstance(other, type) and issubclass(other, enum.StrEnum):
+            return other
+    return None
+
+
+def _structure_open_enum(tp: Any) -> Callable[[Any, Any], Any]:
+    members = _open_enum(tp)
+    assert members is not None  # noqa: S101 - guarded by the predicate
+    lookup = members._value2member_map_
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, str):
+            raise TypeError(f"expected a {members.__name__} string, got {type(value).__name__}")
+        return lookup.get(value, value)
+
+    return hook
+
+
+converter.register_structure_hook_factory(
+    lambda tp: _open_enum(tp) is not None, _structure_open_enum
+)
+
+_JSON_TYPES = (dict, list, str, int, float, bool)
+
+
+def _json_passthrough(tp: Any) -> bool:
+    """``dict[str, Any] | str`` and similar unions of plain JSON types are kept as given."""
+    args = _union_args(tp)
+    if not args:
+        return False
+    return all((typing.get_origin(a) or a) in _JSON_TYPES or a is type(None) for a in args)
+
+
+def _structure_passthrough(tp: Any) -> Callable[[Any, Any], Any]:
+    accepted = tuple(typing.get_origin(a) or a for a in _union_args(tp))
+    if float in accepted and int not in accepted:
+        accepted += (int,)  # JSON has one number type: ``3`` is a valid ``float | None``
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, accepted):
+            raise TypeError(f"unexpected JSON type {type(value).__name__} for {tp}")
+        return value
+
+    return hook
+
+
+converter.register_structure_hook_factory(_json_passthrough, _structure_passthrough)
+
+
+def _optional_of(tp: Any) -> Any:
+    """``X`` for an ``X | None`` annotation whose ``X`` is not a plain class, else None.
+
+    cattrs flattens ``(A | B) | None`` into ``A | B | None``, a union nobody registered;
+    these hooks hand the non-None part to the hook registered for it.
+    """
+    args = _union_args(tp)
+    if type(None) not in args:
+        return None
+    rest = tuple(a for a in args if a is not type(None))
+    if len(rest) == 1 and isinstance(rest[0], type):
+        return None  # cattrs handles Optional[SomeClass] itself
+    return rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007 - built at run time
+
+
+def _structure_optional(tp: Any) -> Callable[[Any, Any], Any]:
+    inner = _optional_of(tp)
+    hook = _lazy(lambda: converter.get_structure_hook(inner))
+    return lambda value, _: None if value is None else hook(value, inner)
+
+
+def _unstructure_optional(tp: Any) -> Callable[[Any], Any]:
+    hook = _lazy(lambda: converter.get_unstructure_hook(_optional_of(tp)))
+    return lambda value: None if value is None else hook(value)
+
+
+converter.register_structure_hook_factory(
+    lambda tp: _optional_of(tp) is not None, _structure_optional
+)
+converter.register_unstructure_hook_factory(
+    lambda tp: _optional_of(tp) is not None, _unstructure_optional
+)
+
+
+# --- one-of unions ----------------------------------------------------------------------
+
+
+def _lazy(build: Callable[[], Callable[..., T]]) -> Callable[..., T]:
+    """Defer building a hook to its first call, so model modules can register in any order."""
+    cache: list[Callable[..., T]] = []
+
+    def call(*args: Any) -> T:
+        if not cache:
+            cache.append(build())
+        return cache[0](*args)
+
+    return call
+
+
+def _unstructure_by_class(variants: Mapping[str, type]) -> dict[type, str]:
+    by_class = {cls: key for key, cls in variants.items()}
+    if len(by_class) != len(variants):
+        raise ValueError("each variant class may appear under one key only")
+    return by_class
+
+
+def register_one_of(
+    model: type, *, field: str, variants: Mapping[str, type], siblings: tuple[str, ...] = ()
+) -> None:
+    """Register ``model`` whose ``field`` is carried on the wire as one of ``variants``' keys.
+
+    ``{"text_message": {...}, "agent": {...}}`` becomes ``AppMessage(content=TextMessage(...),
+    agent=Agent(...))``. Keys that are neither a variant nor one of the model's other fields
+    are kept in an :class:`UnknownVariant`.
+    """
+    by_class = _unstructure_by_class(variants)
+    slot = f"__{field}__"
+    known = {a.name for a in attrs.fields(model) if a.name != field} | set(siblings)
+
+    def build_structure() -> Callable[[Any, Any], Any]:
+        rest: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            model,
+            converter,
+            **{field: override(rename=slot, struct_hook=lambda value, _: value)},  # type: ignore[arg-type]
+        )
+
+        def hook(data: Any, _: Any) -> Any:
+            if not isinstance(data, Mapping):
+                raise TypeError(f"{model.__name__} must be a JSON object")
+            content: Any = None
+            for key, cls in variants.items():
+                if key in data:
+                    content = structure(data[key], cls)
+                    break
+            else:
+                content = UnknownVariant({k: v for k, v in data.items() if k not in known})
+            return rest({**data, slot: content}, model)
+
+        return hook
+
+    def build_unstructure() -> Callable[[Any], Any]:
+        omitted: dict[str, Any] = {field: override(omit=True)}
+        rest: Callable[[Any], Any] = make_dict_unstructure_fn(
+            model, converter, _cattrs_omit_if_default=True, **omitted
+        )
+
+        def hook(obj: Any) -> Any:
+            content = getattr(obj, field)
+            out: dict[str, Any] = {}
+            if isinstance(content, UnknownVariant):
+                out.update(content.raw)
+            else:
+                out[_variant_key(by_class, content, model)] = converter.unstructure(content)
+            out.update(rest(obj))
+            return out
+
+        return hook
+
+    converter.register_structure_hook(model, _lazy(build_structure))
+    converter.register_unstructure_hook(model, _lazy(build_unstructure))
+
+
+def register_keyed_union(union: Any, variants: Mapping[str, type]) -> None:
+    """Register ``union`` carried as a single-key object: ``{"composing_event": {}}``."""
+    by_class = _unstructure_by_class(variants)
+
+    def structure_hook(data: Any, _: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise TypeError("expected a JSON object with one key")
+        for key, cls in variants.items():
+            if key in data:
+                return structure(data[key], cls)
+        return UnknownVariant(dict(data))
+
+    def unstructure_hook(obj: Any) -> Any:
+        if isinstance(obj, UnknownVariant):
+            return dict(obj.raw)
+        return {_variant_key(by_class, obj, union): converter.unstructure(obj)}
+
+    converter.register_structure_hook(union, structure_hook)
+    converter.register_unstructure_hook(union, unstructure_hook)
+
+
+def register_presence_union(union: Any, variants: Mapping[str, type]) -> None:
+    """Register ``union`` whose member is chosen by a key the member itself holds.
+
+    ``{"contact_id": "..."}`` is a ``ContactRecipient``; ``{"identified_by": {...}}`` an
+    ``IdentifiedRecipient``.
+    """
+
+    def structure_hook(data: Any, _: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise TypeError("expected a JSON object")
+        for key, cls in variants.items():
+            if key in data:
+                return structure(data, cls)
+        return UnknownVariant(dict(data))
+
+    converter.register_structure_hook(union, structure_hook)
+    converter.register_unstructure_hook(union, _unstructure_member)
+
+
+def register_tagged_union(
+    union: Any, *, tag: str, variants: Mapping[str, type], payload: str | None = None
+) -> None:
+    """Register ``union`` told apart by the value of ``tag``.
+
+    With ``payload=None`` the tag sits inside the member's object (``{"type": "text", "text":
+    ...}``); otherwise the member is under ``payload`` next to the tag (``{"message_type":
+    "FLOWS", "message": {...}}``). Members do not repeat the tag as a field.
+    """
+    by_class = _unstructure_by_class(variants)
+
+    def structure_hook(data: Any, _: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise TypeError("expected a JSON object")
+        cls = variants.get(data.get(tag))  # type: ignore[arg-type]
+        if cls is None:
+            return UnknownVariant(dict(data))
+        return structure(data if payload is None else data.get(payload), cls)
+
+    def unstructure_hook(obj: Any) -> Any:
+        if isinstance(obj, UnknownVariant):
+            return dict(obj.raw)
+        key = _variant_key(by_class, obj, union)
+        body = converter.unstructure(obj)
+        if payload is None:
+            return {tag: key, **body}
+        return {tag: key, payload: body}
+
+    converter.register_structure_hook(union, structure_hook)
+    converter.register_unstructure_hook(union, unstructure_hook)
+
+
+def _unstructure_member(obj: Any) -> Any:
+    if isinstance(obj, UnknownVariant):
+        return dict(obj.raw)
+    return converter.unstructure(obj, unstructure_as=type(obj))
+
+
+def _variant_key(by_class: Mapping[type, str], obj: Any, owner: Any) -> str:
+    try:
+        return by_class[type(obj)]
+    except KeyError:
+        name = getattr(owner, "__name__", str(owner))
+        raise TypeError(f"{type(obj).__name__} is not a valid variant for {name}") from None
+
+
+converter.register_unstructure_hook(UnknownVariant, lambda obj: dict(obj.raw))

@@ -1,0 +1,79 @@
+"""Run the emulator standalone: ``python -m conversation_async.testing --port 9000``.
+
+Serves until SIGINT or SIGTERM, then shuts down cleanly (exit status 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from ._server import Emulator
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line of the standalone emulator."""
+    parser = argparse.ArgumentParser(
+        prog="python -m conversation_async.testing",
+        description="Run the Sinch Conversation API emulator.",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=9000, help="port, 0 = any free port (default %(default)s)"
+    )
+    parser.add_argument("--project-id", default="emulator-project")
+    parser.add_argument("--client-id", default="emulator-client")
+    parser.add_argument("--client-secret", default="emulator-secret")
+    parser.add_argument("--token-expires-in", type=int, default=3600, metavar="SECONDS")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, metavar="MS", help="added to every API response"
+    )
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Start the emulator, announce where it is, and wait for SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with Emulator(
+        host=args.host,
+        port=args.port,
+        project_id=args.project_id,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        token_expires_in=args.token_expires_in,
+        latency=args.latency_ms / 1000.0,
+    ) as emulator:
+        print(
+            f"Conversation emulator listening on {emulator.base_url} "
+            f"(token URL {emulator.auth_url})",
+            flush=True,
+        )
+        print(
+            f"project_id={emulator.project_id} client_id={emulator.client_id} "
+            f"client_secret={emulator.client_secret}",
+            flush=True,
+        )
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    args = parse_args(argv)
+    try:
+        asyncio.run(serve(args))
+    except OSError as error:  # e.g. the port is taken
+        print(f"cannot start the emulator on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,340 @@
+"""The :class:`Emulator`: builds the aiohttp application and runs it on a loopback port.
+
+Every route goes through one small wrapper that counts the request, applies scripted
+responses and latency, then checks credentials and the project before the handler runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Self
+
+from aiohttp import web
+
+from ._auth import TOKEN_PATH, Auth
+from ._envelope import ApiError, not_found
+from ._faults import Faults, ScriptedResponse
+from ._messages import MessageRoutes
+from ._pagination import PageTokens
+from ._store import Store
+
+if TYPE_CHECKING:
+    from ..client import ConversationClient
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+TOKEN_ROUTE: Final = "Token"  # noqa: S105 - a route name, not a secret
+MESSAGE_ROUTES: Final = (
+    "SendMessage",
+    "ListMessages",
+    "GetMessage",
+    "UpdateMessageMetadata",
+    "DeleteMessage",
+    "ListMessagesByChannelIdentity",
+)
+ROUTE_NAMES: Final = frozenset((TOKEN_ROUTE, *MESSAGE_ROUTES))
+"""Every route name accepted by :meth:`Emulator.script` and counted in ``requests_seen``."""
+
+_SHUTDOWN_TIMEOUT: Final = 1.0
+"""Seconds ``stop()`` waits for in-flight handlers (e.g. a long scripted delay) before
+cancelling them."""
+
+
+@web.middleware
+async def _envelope_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Unknown routes, wrong methods and aiohttp's own HTTP errors in Sinch's envelope."""
+    exception = request.match_info.http_exception
+    if exception is None:
+        try:
+            return await handler(request)
+        except web.HTTPException as raised:
+            if raised.status < 400:
+                raise
+            exception = raised
+    headers = {"Allow": exception.headers["Allow"]} if "Allow" in exception.headers else None
+    return ApiError(exception.status, exception.reason, headers=headers).response()
+
+
+class Emulator:
+    """A stateful fake of the Sinch Conversation API and its OAuth2 token endpoint.
+
+    Start it with ``async with Emulator() as emu:`` (or ``await emu.start()`` /
+    ``await emu.stop()``); it listens on ``host:port`` (port 0 picks a free port) and serves
+    the Conversation host, the Templates host and the token endpoint from one server.
+
+    After start: ``base_url``, ``templates_url``, ``auth_url``, ``port``. Always:
+    ``project_id``, ``client_id``, ``client_secret``, ``app`` (the ``aiohttp.web``
+    application) and ``client(**overrides)`` (a ``ConversationClient`` for this emulator).
+
+    State and counters for assertions:
+
+    - ``store.messages``: message ID -> ``StoredMessage`` with ``.message`` (the
+      ConversationMessage JSON), ``.request`` (the raw SendMessageRequest body), ``.app_id``,
+      ``.correlation_id``, ``.sequence``, ``.accepted``; also ``store.contacts`` and
+      ``store.conversations`` (ID -> JSON dict).
+    - ``requests_seen``: ``Counter`` of requests that reached each route (see
+      ``ROUTE_NAMES``), scripted ones included.
+    - ``token_requests``: calls to the token endpoint; ``expired_token_rejections``: API
+      requests refused because their bearer token had expired.
+
+    Knobs: ``token_expires_in`` (seconds, for tokens issued from now on), ``latency``
+    (seconds added before every API response, scripted ones included; never applied to the
+    token endpoint), ``expire_tokens()``, ``script(route, *responses)``,
+    ``clear_scripts()``, ``reset()``.
+
+    A handler whose client disconnects is cancelled (so a passthrough send abandoned during
+    its delay is not stored), and ``stop()`` cancels handlers still running after 1 s.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        project_id: str = "emulator-project",
+        client_id: str = "emulator-client",
+        client_secret: str = "emulator-secret",  # noqa: S107 - a fake, published credential
+        token_expires_in: int = 3600,
+        latency: float = 0.0,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._project_id = project_id
+        self._client_secret = client_secret
+        self._auth = Auth(client_id, client_secret, token_expires_in)
+        self._faults = Faults()
+        self.latency = latency
+        self._requests_seen: Counter[str] = Counter()
+        self._store = Store()
+        self._app = self._build_app()
+        self._runner: web.AppRunner | None = None
+        self._base_url: str | None = None
+        self._bound_port: int | None = None
+        self._used = False
+
+    def __repr__(self) -> str:
+        where = self._base_url or "not started"
+        return f"<Emulator {where} project_id={self._project_id!r}>"
+
+    # -- application -------------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        app = web.Application(middlewares=[_envelope_errors])
+        app.router.add_route("POST", TOKEN_PATH, self._wrap(TOKEN_ROUTE, self._auth.token_endpoint))
+        for method, path, name, handler in MessageRoutes(self._store, PageTokens()).routes():
+            app.router.add_route(method, path, self._wrap(name, handler, api=True))
+        return app
+
+    def _wrap(self, name: str, handler: Handler, *, api: bool = False) -> Handler:
+        """Count, script, delay, authenticate, check the project, then run ``handler``."""
+        seen = self._requests_seen
+        faults = self._faults
+        auth = self._auth
+        project_id = self._project_id
+
+        async def route(request: web.Request) -> web.StreamResponse:
+            seen[name] += 1
+            script = faults.take(name)
+            if api and faults.latency > 0:
+                await asyncio.sleep(faults.latency)
+            if script is not None:
+                if script.delay > 0:
+                    await asyncio.sleep(script.delay)
+                if not script.passthrough:
+                    return script.to_response()
+            if not api:
+                return await handler(request)
+            try:
+                auth.check(request.headers.get("Authorization"))
+                if request.match_info["project_id"] != project_id:
+                    raise not_found(f"Project {request.match_info['project_id']} not found")
+                return await handler(request)
+            except ApiError as error:
+                return error.response()
+
+        route.__name__ = name
+        return route
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind the socket and start serving; an emulator can be started once."""
+        if self._used:
+            raise RuntimeError("this Emulator was already started; create a new one")
+        self._used = True
+        runner = web.AppRunner(
+            self._app,
+            access_log=None,
+            handler_cancellation=True,
+            shutdown_timeout=_SHUTDOWN_TIMEOUT,
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self._host, self._port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._bound_port = int(runner.addresses[0][1])
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        self._base_url = f"http://{host}:{self._bound_port}"
+
+    async def stop(self) -> None:
+        """Stop serving and release the socket; safe to call more than once."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # -- addresses and credentials -----------------------------------------------------
+
+    def _started_url(self) -> str:
+        if self._base_url is None:
+            raise RuntimeError("the emulator is not started (use 'async with Emulator()')")
+        return self._base_url
+
+    @property
+    def base_url(self) -> str:
+        """The Conversation host, e.g. ``http://127.0.0.1:PORT``."""
+        return self._started_url()
+
+    @property
+    def templates_url(self) -> str:
+        """The Template Management host (the same server)."""
+        return self._started_url()
+
+    @property
+    def auth_url(self) -> str:
+        """The full token URL, ``{base_url}/oauth2/token``."""
+        return self._started_url() + TOKEN_PATH
+
+    @property
+    def host(self) -> str:
+        """The host the emulator binds to."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (known after start)."""
+        self._started_url()
+        assert self._bound_port is not None  # noqa: S101 - set together with _base_url
+        return self._bound_port
+
+    @property
+    def project_id(self) -> str:
+        """The only project ID the emulator serves; others get 404."""
+        return self._project_id
+
+    @property
+    def client_id(self) -> str:
+        """The access key ID accepted by the token endpoint and Basic auth."""
+        return self._auth.client_id
+
+    @property
+    def client_secret(self) -> str:
+        """The access key secret accepted by the token endpoint and Basic auth."""
+        return self._client_secret
+
+    @property
+    def app(self) -> web.Application:
+        """The ``aiohttp.web`` application, to mount or run elsewhere."""
+        return self._app
+
+    def client(self, **overrides: Any) -> ConversationClient:
+        """A ``ConversationClient`` for this emulator; ``overrides`` go to its constructor."""
+        from ..client import ConversationClient
+
+        return ConversationClient(
+            self.project_id,
+            self.client_id,
+            self.client_secret,
+            base_url=self.base_url,
+            templates_url=self.templates_url,
+            auth_url=self.auth_url,
+            **overrides,
+        )
+
+    # -- state, counters and knobs -----------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """Messages, contacts and conversations (see the class docstring)."""
+        return self._store
+
+    @property
+    def requests_seen(self) -> Counter[str]:
+        """Requests that reached each route, by route name."""
+        return self._requests_seen
+
+    @property
+    def token_requests(self) -> int:
+        """Calls to the token endpoint, scripted or not."""
+        return self._requests_seen[TOKEN_ROUTE]
+
+    @property
+    def expired_token_rejections(self) -> int:
+        """API requests refused with 401 because their bearer token had expired."""
+        return self._auth.expired_token_rejections
+
+    @property
+    def token_expires_in(self) -> int:
+        """Lifetime in seconds of tokens issued from now on."""
+        return self._auth.token_expires_in
+
+    @token_expires_in.setter
+    def token_expires_in(self, value: int) -> None:
+        self._auth.token_expires_in = value
+
+    @property
+    def latency(self) -> float:
+        """Seconds added before every API response (not the token endpoint)."""
+        return self._faults.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        if value < 0:
+            raise ValueError(f"latency must be >= 0, got {value}")
+        self._faults.latency = float(value)
+
+    def expire_tokens(self) -> None:
+        """Mark every token issued so far as expired."""
+        self._auth.expire_all()
+
+    def script(self, route: str, *responses: ScriptedResponse) -> None:
+        """Answer the next ``len(responses)`` requests to ``route`` with ``responses``, in order.
+
+        Scripts are consumed before authentication; afterwards normal behaviour resumes.
+        """
+        if route not in ROUTE_NAMES:
+            raise ValueError(f"unknown route {route!r}; expected one of {sorted(ROUTE_NAMES)}")
+        self._faults.add(route, responses)
+
+    def scripts_pending(self, route: str) -> int:
+        """How many scripted responses for ``route`` have not been used yet."""
+        return self._faults.pending(route)
+
+    def clear_scripts(self) -> None:
+        """Drop every scripted response not used yet."""
+        self._faults.clear()
+
+    def reset(self) -> None:
+        """Forget stored state, counters and scripts; issued tokens stay valid."""
+        self._store.clear()
+        self._requests_seen.clear()
+        self._auth.expired_token_rejections = 0
+        self._faults.clear()

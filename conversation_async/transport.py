@@ -1,0 +1,412 @@
+"""The only module that talks to aiohttp's client: one session, auth headers, JSON, retries.
+
+Every call runs under one overall deadline (``ClientConfig.deadline``). An attempt first takes
+one of ``connection_limit`` slots, so it never queues inside aiohttp's pool; only then does
+its own timeout (``ClientConfig.timeout``) start. Retries follow :mod:`conversation_async.retry`;
+a 401 whose ``WWW-Authenticate`` says ``expired`` drops the token (if still cached) and
+replays the request once. Token requests bypass the slots (one spare pooled connection is
+reserved for them), so callers waiting for a token can never starve the refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import platform
+import ssl
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from ._version import __version__
+from .auth import AccessToken, Authenticator, BasicAuthenticator, TokenManager, basic_header
+from .config import AuthMethod, ClientConfig
+from .errors import (
+    ApiError,
+    ClientStateError,
+    ConversationError,
+    InvalidResponseError,
+    RequestTimeoutError,
+    TokenError,
+    TransportError,
+    api_error_from_response,
+)
+from .retry import Failure, RetryPolicy, decide_retry, parse_retry_after
+
+__all__ = ["RawResponse", "Transport"]
+
+logger = logging.getLogger("conversation_async.transport")
+
+USER_AGENT = " ".join(
+    (
+        f"conversation-async/{__version__}",
+        f"python/{platform.python_version()}",
+        f"aiohttp/{aiohttp.__version__}",
+    )
+)
+_NO_AIOHTTP_TIMEOUT = aiohttp.ClientTimeout(total=None)
+_TOKEN_RETRY = RetryPolicy(max_retries=1)
+"""Token fetches retry once: callers without a token should learn of an outage quickly."""
+_TOKEN_BODY = b"grant_type=client_credentials"
+
+
+@attrs.frozen
+class RawResponse:
+    """A finished HTTP exchange: status, headers and the whole body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def encode_json(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class _AttemptFailed(Exception):
+    """An attempt with no HTTP status; carries the retry classification."""
+
+    def __init__(self, failure: Failure, error: TransportError | RequestTimeoutError) -> None:
+        super().__init__(str(error))
+        self.failure = failure
+        self.error = error
+
+
+class Transport:
+    """Sends requests for one client: lazily opens (or borrows) the session, inside the loop."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._config = config
+        self._borrowed = session
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._auth: Authenticator | None = None
+        self._closed = False
+        self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def authenticator(self) -> Authenticator | None:
+        """The credential source, once the first call has opened the transport."""
+        return self._auth
+
+    async def request_json(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        payload: Any = None,
+    ) -> Any:
+        """Call the API and decode its JSON answer (None for an empty body)."""
+        body = None if payload is None else encode_json(payload)
+        response = await self.request(method, url, params=params, body=body)
+        return decode_json(response)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> RawResponse:
+        """Send an authenticated API request with retries; raise on an error answer."""
+        session = self._open()
+        headers = dict(self._base_headers)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return await self._exchange(
+            session, method, url, params=params, body=body, headers=headers, authorize=True
+        )
+
+    async def aclose(self) -> None:
+        """Close what this transport owns (never a borrowed session); idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._auth is not None:
+            await self._auth.aclose()
+        if self._session is not None and self._borrowed is None:
+            await self._session.close()
+        self._session = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ClientStateError("this ConversationClient is closed; create a new one")
+        loop = asyncio.get_running_loop()
+        if self._session is not None:
+            if loop is not self._loop:
+                raise ClientStateError(
+                    "this ConversationClient is bound to another event loop; "
+                    "create one client per event loop"
+                )
+            return self._session
+        self._loop = loop
+        limit = self._config.connection_limit
+        if self._borrowed is not None:
+            session = self._borrowed
+            connector = session.connector
+            for pool_limit in (connector.limit, connector.limit_per_host) if connector else ():
+                if pool_limit:
+                    limit = min(limit, pool_limit)
+        else:
+            connector = aiohttp.TCPConnector(limit=limit + 1, ssl=self._ssl)
+            session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=_NO_AIOHTTP_TIMEOUT,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        self._slots = asyncio.Semaphore(limit)
+        self._auth = self._make_authenticator()
+        self._session = session
+        return session
+
+    def _make_authenticator(self) -> Authenticator:
+        config = self._config
+        if config.auth is AuthMethod.BASIC:
+            return BasicAuthenticator(config.client_id, config.client_secret)
+        return TokenManager(self._fetch_token)
+
+    # --- token endpoint ---------------------------------------------------------------
+
+    async def _fetch_token(self) -> tuple[str, float]:
+        """POST client_credentials to the token URL; ``(access_token, expires_in)``."""
+        config = self._config
+        session = self._open()
+        headers = {
+            **self._base_headers,
+            "Authorization": basic_header(config.client_id, config.client_secret),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        try:
+            response = await self._exchange(
+                session,
+                "POST",
+                config.token_url,
+                body=_TOKEN_BODY,
+                headers=headers,
+                authorize=False,
+                policy=_TOKEN_RETRY,
+                repeatable=True,
+            )
+        except ApiError as exc:
+            raise _token_error(exc.http_status, exc.body) from None
+        except (TransportError, RequestTimeoutError) as exc:
+            raise TokenError(f"token request failed: {exc}") from exc
+        data = _decode_or_none(response.body)
+        token = data.get("access_token") if isinstance(data, dict) else None
+        expires_in = data.get("expires_in", 3600) if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise TokenError("token endpoint answered without an access_token", status=200)
+        if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+            raise TokenError("token endpoint answered with an invalid expires_in", status=200)
+        if expires_in <= 0:
+            raise TokenError("token endpoint answered with a non-positive expires_in", status=200)
+        return token, float(expires_in)
+
+    # --- the attempt loop -------------------------------------------------------------
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None,
+        headers: dict[str, str],
+        authorize: bool,
+        policy: RetryPolicy | None = None,
+        repeatable: bool = False,
+    ) -> RawResponse:
+        """Attempts until success, a final error, or the deadline. Token fetches skip the slots."""
+        config = self._config
+        policy = policy or config.retry
+        retry_method = "GET" if repeatable else method
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + config.deadline
+        target = URL(url)
+        slots = self._slots if authorize else None
+        retries = 0
+        replayed = False
+        maybe_sent = False
+        while True:
+            credential = None
+            in_attempt = False
+            error: ConversationError
+            try:
+                async with (
+                    asyncio.timeout_at(deadline),
+                    slots if slots is not None else contextlib.nullcontext(),
+                ):
+                    if authorize:
+                        assert self._auth is not None  # noqa: S101 - set by _open()
+                        credential = await self._auth.current()
+                        headers["Authorization"] = credential.header
+                    in_attempt = True
+                    response = await self._attempt(
+                        session, method, target, params, body, headers, deadline
+                    )
+            except _AttemptFailed as failed:
+                maybe_sent = maybe_sent or failed.error.request_sent
+                error = failed.error
+                decision = decide_retry(
+                    policy, method=retry_method, retries_done=retries, failure=failed.failure
+                )
+            except TimeoutError:
+                raise RequestTimeoutError(
+                    f"{method} {target.path}: deadline of {config.deadline:g}s passed",
+                    request_sent=maybe_sent or in_attempt,
+                ) from None
+            else:
+                maybe_sent = True
+                status = response.status
+                if status < 300:
+                    return response
+                if (
+                    status == 401
+                    and isinstance(credential, AccessToken)
+                    and not replayed
+                    and "expired" in response.headers.get("WWW-Authenticate", "").lower()
+                ):
+                    replayed = True
+                    if self._auth is not None and self._auth.invalidate(credential):
+                        logger.debug("%s %s: token expired, replaying once", method, target.path)
+                        continue
+                retry_after = parse_retry_after(
+                    response.headers.get("Retry-After"), datetime.now(UTC)
+                )
+                error = api_error_from_response(
+                    status, response.headers, response.body, retry_after=retry_after
+                )
+                decision = decide_retry(
+                    policy,
+                    method=retry_method,
+                    retries_done=retries,
+                    status=status,
+                    retry_after=retry_after,
+                )
+            if decision is None or loop.time() + decision.delay >= deadline:
+                raise error
+            logger.debug(
+                "%s %s: retry %d in %.3fs (%s)",
+                method,
+                target.path,
+                retries + 1,
+                decision.delay,
+                decision.reason,
+            )
+            retries += 1
+            await asyncio.sleep(decision.delay)
+
+    async def _attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        params: Mapping[str, str] | None,
+        body: bytes | None,
+        headers: dict[str, str],
+        deadline: float,
+    ) -> RawResponse:
+        """One HTTP exchange under the per-attempt timeout (the deadline is the caller's)."""
+        timeout_at: float | None = asyncio.get_running_loop().time() + self._config.timeout
+        if timeout_at is not None and timeout_at >= deadline:
+            timeout_at = None
+        try:
+            async with (
+                asyncio.timeout_at(timeout_at),
+                session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=body,
+                    headers=headers,
+                    timeout=_NO_AIOHTTP_TIMEOUT,
+                    ssl=self._ssl,
+                ) as resp,
+            ):
+                payload = await resp.read()
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("%s %s -> %d", method, url.path, resp.status)
+                return RawResponse(resp.status, resp.headers, payload)
+        except TimeoutError:
+            if timeout_at is None:
+                raise  # the overall deadline, reported by _exchange
+            raise _AttemptFailed(
+                Failure.TIMEOUT,
+                RequestTimeoutError(
+                    f"{method} {url.path}: no answer within {self._config.timeout:g}s",
+                    request_sent=True,
+                ),
+            ) from None
+        except (aiohttp.ClientConnectorError, aiohttp.ServerFingerprintMismatch) as exc:
+            raise _AttemptFailed(
+                Failure.NOT_SENT,
+                TransportError(f"{method} {url.path}: cannot connect: {exc}", request_sent=False),
+            ) from exc
+        except aiohttp.InvalidURL as exc:
+            raise TransportError(f"invalid URL {url.path!r}", request_sent=False) from exc
+        except aiohttp.ClientError as exc:
+            raise _AttemptFailed(
+                Failure.BROKEN,
+                TransportError(
+                    f"{method} {url.path}: connection failed: {type(exc).__name__}",
+                    request_sent=True,
+                ),
+            ) from exc
+
+
+def decode_json(response: RawResponse) -> Any:
+    """The decoded JSON body of a successful answer (None for an empty body)."""
+    if not response.body:
+        return None
+    try:
+        return json.loads(response.body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidResponseError(
+            f"HTTP {response.status} answer is not valid JSON",
+            status=response.status,
+            body=response.body,
+        ) from None
+
+
+def _decode_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _token_error(status: int, body: bytes) -> TokenError:
+    data = _decode_or_none(body)
+    fields = data if isinstance(data, dict) else {}
+    error = fields.get("error") if isinstance(fields.get("error"), str) else None
+    description = fields.get("error_description")
+    description = description if isinstance(description, str) else None
+    text = f"token endpoint answered HTTP {status}"
+    if error:
+        text += f" {error}"
+    if description:
+        text += f": {description}"
+    return TokenError(text, status=status, error=error, error_description=description)

@@ -1,0 +1,147 @@
+"""Fixtures for the emulator suite: a started emulator and plain aiohttp clients of it."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from multidict import CIMultiDictProxy
+
+from conversation_async.testing import Emulator
+
+
+def basic(client_id: str, client_secret: str) -> str:
+    """An ``Authorization: Basic ...`` header value."""
+    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+
+
+@dataclass
+class Reply:
+    """A decoded response: status, JSON body (or text if not JSON) and headers."""
+
+    status: int
+    body: Any
+    headers: CIMultiDictProxy[str]
+
+    def violations(self) -> list[str]:
+        """The field names of the envelope's field violations."""
+        details = self.body["error"].get("details", [])
+        return [v["field"] for d in details for v in d.get("field_violations", [])]
+
+
+async def fetch(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    json_body: Any = None,
+    data: Any = None,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Reply:
+    """One request; the body is decoded as JSON when possible."""
+    async with http.request(
+        method, url, json=json_body, data=data, params=params, headers=headers
+    ) as response:
+        text = await response.text()
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = text
+        return Reply(response.status, body, response.headers)
+
+
+async def get_token(http: aiohttp.ClientSession, emu: Emulator) -> str:
+    """An access token from the emulator's token endpoint."""
+    reply = await fetch(
+        http,
+        "POST",
+        emu.auth_url,
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": basic(emu.client_id, emu.client_secret)},
+    )
+    assert reply.status == 200, reply.body
+    return str(reply.body["access_token"])
+
+
+@dataclass
+class Api:
+    """Message routes of one emulator, called with a valid bearer token."""
+
+    http: aiohttp.ClientSession
+    emu: Emulator
+    token: str
+
+    def url(self, suffix: str = "") -> str:
+        return f"{self.emu.base_url}/v1/projects/{self.emu.project_id}/messages{suffix}"
+
+    async def call(
+        self,
+        method: str,
+        suffix: str = "",
+        *,
+        json_body: Any = None,
+        data: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        all_headers = {"Authorization": f"Bearer {self.token}", **(headers or {})}
+        return await fetch(
+            self.http,
+            method,
+            self.url(suffix),
+            json_body=json_body,
+            data=data,
+            params=params,
+            headers=all_headers,
+        )
+
+    async def send(self, identity: str = "+46700000001", **extra: Any) -> str:
+        """Send a text message to an SMS identity; returns the message ID."""
+        reply = await self.call("POST", ":send", json_body=send_body(identity, **extra))
+        assert reply.status == 200, reply.body
+        return str(reply.body["message_id"])
+
+    async def list(self, **params: str) -> Reply:
+        return await self.call("GET", params=params)
+
+    async def fetch_last(self, body: dict[str, Any]) -> Reply:
+        return await self.call("POST", ":fetch-last-message", json_body=body)
+
+
+def send_body(identity: str = "+46700000001", **extra: Any) -> dict[str, Any]:
+    """A valid SendMessageRequest with a text message to an SMS identity."""
+    body: dict[str, Any] = {
+        "app_id": "app-1",
+        "recipient": {
+            "identified_by": {"channel_identities": [{"channel": "SMS", "identity": identity}]}
+        },
+        "message": {"text_message": {"text": "hello"}},
+    }
+    body.update(extra)
+    return body
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    """A started emulator with default settings."""
+    async with Emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp client session, closed after the test."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def api(http: aiohttp.ClientSession, emu: Emulator) -> Api:
+    """The message routes, authenticated with a freshly issued bearer token."""
+    return Api(http, emu, await get_token(http, emu))

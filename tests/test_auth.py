@@ -1,0 +1,231 @@
+"""Token caching, refresh timing, single flight and invalidation, without sockets."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from conversation_async.auth import (
+    AccessToken,
+    BasicAuthenticator,
+    TokenManager,
+    TokenState,
+    basic_header,
+    refresh_margin,
+    token_state,
+)
+from conversation_async.errors import TokenError
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeEndpoint:
+    """Hands out numbered tokens; can be slowed down or made to fail."""
+
+    def __init__(self, expires_in: float = 3600) -> None:
+        self.calls = 0
+        self.expires_in = expires_in
+        self.gate: asyncio.Event | None = None
+        self.fail: TokenError | None = None
+
+    async def fetch(self) -> tuple[str, float]:
+        self.calls += 1
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail is not None:
+            raise self.fail
+        return f"token-{self.calls}", self.expires_in
+
+
+def test_refresh_margin_is_half_the_lifetime_for_short_tokens() -> None:
+    """A 2-second token is refreshed after 1 second."""
+    assert refresh_margin(2) == 1
+
+
+def test_refresh_margin_is_capped_at_five_minutes() -> None:
+    """A one-hour token is refreshed five minutes before expiry."""
+    assert refresh_margin(3600) == 300
+
+
+def test_token_state_follows_refresh_and_expiry_times() -> None:
+    """Fresh until refresh_at, stale until expires_at, then expired."""
+    token = AccessToken(value="t", obtained_at=0.0, expires_in=3600)
+    assert token_state(token, 0) is TokenState.FRESH
+    assert token_state(token, 3299.9) is TokenState.FRESH
+    assert token_state(token, 3300) is TokenState.STALE
+    assert token_state(token, 3600) is TokenState.EXPIRED
+    assert token_state(None, 0) is TokenState.EXPIRED
+
+
+def test_token_repr_hides_the_value() -> None:
+    """Logging a token never shows it."""
+    token = AccessToken(value="very-secret-token", obtained_at=0, expires_in=60)
+    assert "very-secret-token" not in repr(token)
+    assert "very-secret-token" not in str(token)
+
+
+def test_basic_header_encodes_id_and_secret() -> None:
+    """Basic credentials are base64 of id:secret."""
+    assert basic_header("user", "pass") == "Basic dXNlcjpwYXNz"
+
+
+async def test_basic_authenticator_never_replays_and_hides_secret() -> None:
+    """Basic auth has nothing to renew, and its repr shows no credential."""
+    auth = BasicAuthenticator("user", "pass")
+    credential = await auth.current()
+    assert credential.header == "Basic dXNlcjpwYXNz"
+    assert auth.invalidate(credential) is False
+    assert "dXNlcjpwYXNz" not in repr(auth) + repr(credential)
+
+
+async def test_concurrent_first_calls_share_one_fetch() -> None:
+    """A thousand callers without a token cause exactly one token request."""
+    endpoint = FakeEndpoint()
+    endpoint.gate = asyncio.Event()
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    waiters = [asyncio.create_task(manager.current()) for _ in range(1000)]
+    await asyncio.sleep(0)
+    endpoint.gate.set()
+    tokens = await asyncio.gather(*waiters)
+    assert endpoint.calls == 1
+    assert {t.header for t in tokens} == {"Bearer token-1"}
+
+
+async def test_cached_token_is_reused_while_fresh() -> None:
+    """No second fetch before the refresh time."""
+    endpoint = FakeEndpoint(expires_in=3600)
+    clock = FakeClock()
+    manager = TokenManager(endpoint.fetch, clock=clock)
+    first = await manager.current()
+    clock.now += 3299
+    assert await manager.current() is first
+    assert endpoint.calls == 1
+
+
+async def test_stale_token_is_served_while_one_background_refresh_runs() -> None:
+    """In the refresh window callers keep going with the old token; one fetch starts."""
+    endpoint = FakeEndpoint(expires_in=3600)
+    clock = FakeClock()
+    manager = TokenManager(endpoint.fetch, clock=clock)
+    old = await manager.current()
+    endpoint.gate = asyncio.Event()
+    clock.now += 3400
+    served = [await manager.current() for _ in range(50)]
+    await asyncio.sleep(0)
+    assert all(t is old for t in served)
+    assert endpoint.calls == 2
+    endpoint.gate.set()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    new = await manager.current()
+    assert new.header == "Bearer token-2"
+    assert endpoint.calls == 2
+    await manager.aclose()
+
+
+async def test_expired_token_makes_callers_wait_for_the_new_one() -> None:
+    """Past the hard expiry, callers get the fresh token, never the expired one."""
+    endpoint = FakeEndpoint(expires_in=60)
+    clock = FakeClock()
+    manager = TokenManager(endpoint.fetch, clock=clock)
+    await manager.current()
+    clock.now += 61
+    token = await manager.current()
+    assert token.header == "Bearer token-2"
+
+
+async def test_cancelled_first_waiter_does_not_cancel_the_fetch_for_others() -> None:
+    """The fetch is shielded: cancelling one caller leaves the others served."""
+    endpoint = FakeEndpoint()
+    endpoint.gate = asyncio.Event()
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    first = asyncio.create_task(manager.current())
+    others = [asyncio.create_task(manager.current()) for _ in range(10)]
+    await asyncio.sleep(0)
+    first.cancel()
+    await asyncio.sleep(0)
+    endpoint.gate.set()
+    tokens = await asyncio.gather(*others)
+    assert first.cancelled()
+    assert {t.header for t in tokens} == {"Bearer token-1"}
+    assert endpoint.calls == 1
+
+
+async def test_invalidate_drops_only_the_cached_token() -> None:
+    """Compare-and-invalidate: an old token's 401 does not discard a newer token."""
+    endpoint = FakeEndpoint()
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    first = await manager.current()
+    assert manager.invalidate(first) is True
+    second = await manager.current()
+    assert second.header == "Bearer token-2"
+    assert manager.invalidate(first) is True  # replay may still succeed with token-2
+    assert await manager.current() is second
+    assert endpoint.calls == 2
+
+
+async def test_many_401s_for_the_same_token_cause_one_fetch() -> None:
+    """N callers rejected with the same token share one new token."""
+    endpoint = FakeEndpoint()
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    first = await manager.current()
+    for _ in range(20):
+        manager.invalidate(first)
+    tokens = await asyncio.gather(*(manager.current() for _ in range(20)))
+    assert {t.header for t in tokens} == {"Bearer token-2"}
+    assert endpoint.calls == 2
+
+
+async def test_failed_fetch_raises_token_error_for_callers_without_a_token() -> None:
+    """No usable token and the endpoint failing: callers get TokenError."""
+    endpoint = FakeEndpoint()
+    endpoint.fail = TokenError("down", status=503)
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    with pytest.raises(TokenError, match="down"):
+        await manager.current()
+
+
+async def test_failed_background_refresh_keeps_the_still_valid_token() -> None:
+    """A refresh failure in the early window does not hurt callers with a valid token."""
+    endpoint = FakeEndpoint(expires_in=3600)
+    clock = FakeClock()
+    manager = TokenManager(endpoint.fetch, clock=clock)
+    old = await manager.current()
+    endpoint.fail = TokenError("down", status=503)
+    clock.now += 3400
+    assert await manager.current() is old
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert await manager.current() is old
+    assert endpoint.calls == 2  # no refresh storm right after a failure
+
+
+async def test_recovers_after_the_endpoint_returns() -> None:
+    """Once the endpoint works again a new token is fetched without restarting."""
+    endpoint = FakeEndpoint(expires_in=60)
+    endpoint.fail = TokenError("down", status=503)
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    with pytest.raises(TokenError):
+        await manager.current()
+    endpoint.fail = None
+    token = await manager.current()
+    assert token.header.startswith("Bearer token-")
+
+
+async def test_aclose_cancels_a_refresh_in_flight() -> None:
+    """Closing does not leave a pending fetch task behind."""
+    endpoint = FakeEndpoint()
+    endpoint.gate = asyncio.Event()
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    waiter = asyncio.create_task(manager.current())
+    await asyncio.sleep(0)
+    await manager.aclose()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter

@@ -1,0 +1,60 @@
+"""The public API is exactly what the package exports; changing it must be deliberate."""
+
+from __future__ import annotations
+
+import conversation_async
+from conversation_async import models, testing
+
+TOP_LEVEL = {
+    "ApiError",
+    "AsyncPager",
+    "AuthMethod",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientConfig",
+    "ClientStateError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConversationClient",
+    "ConversationError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Region",
+    "RequestTimeoutError",
+    "RetryPolicy",
+    "SerializationError",
+    "ServerError",
+    "TokenError",
+    "TransportError",
+    "__version__",
+}
+
+
+def test_top_level_exports_are_pinned() -> None:
+    """conversation_async exports exactly the documented names."""
+    assert set(conversation_async.__all__) == TOP_LEVEL
+
+
+def test_every_export_resolves() -> None:
+    """Each name in __all__ (package, models, testing) is importable."""
+    for module in (conversation_async, models, testing):
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_models_export_the_messages_area() -> None:
+    """The names the quick start and resources rely on come from conversation_async.models."""
+    needed = {
+        "AppMessage",
+        "ContactRecipient",
+        "ConversationMessage",
+        "IdentifiedRecipient",
+        "SendMessageRequest",
+        "SendMessageResponse",
+        "TextMessage",
+    }
+    assert needed <= set(models.__all__)
+    assert len(models.__all__) == len(set(models.__all__))
