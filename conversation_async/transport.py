@@ -254,19 +254,19 @@ class Transport:
             credential = None
             in_attempt = False
             error: ConversationError
+            scope = asyncio.timeout_at(deadline)
             try:
-                async with (
-                    asyncio.timeout_at(deadline),
-                    slots if slots is not None else contextlib.nullcontext(),
-                ):
+                async with scope, slots if slots is not None else contextlib.nullcontext():
                     if authorize:
                         assert self._auth is not None  # noqa: S101 - set by _open()
                         credential = await self._auth.current()
                         headers["Authorization"] = credential.header
+                    # Only now, holding a slot and a credential, does the attempt's clock start.
+                    attempt_ends = loop.time() + config.timeout
+                    if attempt_ends < deadline:
+                        scope.reschedule(attempt_ends)
                     in_attempt = True
-                    response = await self._attempt(
-                        session, method, target, params, body, headers, deadline
-                    )
+                    response = await self._attempt(session, method, target, params, body, headers)
             except _AttemptFailed as failed:
                 maybe_sent = maybe_sent or failed.error.request_sent
                 error = failed.error
@@ -274,10 +274,19 @@ class Transport:
                     policy, method=retry_method, retries_done=retries, failure=failed.failure
                 )
             except TimeoutError:
-                raise RequestTimeoutError(
-                    f"{method} {target.path}: deadline of {config.deadline:g}s passed",
-                    request_sent=maybe_sent or in_attempt,
-                ) from None
+                if (scope.when() or deadline) >= deadline:
+                    raise RequestTimeoutError(
+                        f"{method} {target.path}: deadline of {config.deadline:g}s passed",
+                        request_sent=maybe_sent or in_attempt,
+                    ) from None
+                maybe_sent = True
+                error = RequestTimeoutError(
+                    f"{method} {target.path}: no answer within {config.timeout:g}s",
+                    request_sent=True,
+                )
+                decision = decide_retry(
+                    policy, method=retry_method, retries_done=retries, failure=Failure.TIMEOUT
+                )
             else:
                 maybe_sent = True
                 status = response.status
@@ -327,39 +336,22 @@ class Transport:
         params: Mapping[str, str] | None,
         body: bytes | None,
         headers: dict[str, str],
-        deadline: float,
     ) -> RawResponse:
-        """One HTTP exchange under the per-attempt timeout (the deadline is the caller's)."""
-        timeout_at: float | None = asyncio.get_running_loop().time() + self._config.timeout
-        if timeout_at is not None and timeout_at >= deadline:
-            timeout_at = None
+        """One HTTP exchange; failures without a status are classified for the retry policy."""
         try:
-            async with (
-                asyncio.timeout_at(timeout_at),
-                session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=body,
-                    headers=headers,
-                    timeout=_NO_AIOHTTP_TIMEOUT,
-                    ssl=self._ssl,
-                ) as resp,
-            ):
+            async with session.request(
+                method,
+                url,
+                params=params,
+                data=body,
+                headers=headers,
+                timeout=_NO_AIOHTTP_TIMEOUT,
+                ssl=self._ssl,
+            ) as resp:
                 payload = await resp.read()
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug("%s %s -> %d", method, url.path, resp.status)
                 return RawResponse(resp.status, resp.headers, payload)
-        except TimeoutError:
-            if timeout_at is None:
-                raise  # the overall deadline, reported by _exchange
-            raise _AttemptFailed(
-                Failure.TIMEOUT,
-                RequestTimeoutError(
-                    f"{method} {url.path}: no answer within {self._config.timeout:g}s",
-                    request_sent=True,
-                ),
-            ) from None
         except (aiohttp.ClientConnectorError, aiohttp.ServerFingerprintMismatch) as exc:
             raise _AttemptFailed(
                 Failure.NOT_SENT,

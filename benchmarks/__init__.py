@@ -1,0 +1,1 @@
+"""Benchmarks: the SDK measured against raw aiohttp on the same emulator, as ratios."""

@@ -1,0 +1,49 @@
+"""The emulator in its own process, so server CPU is not charged to the client."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import attrs
+
+_LISTENING = re.compile(r"listening on (\S+) \(token URL (\S+)\)")
+
+
+@attrs.frozen
+class ServerInfo:
+    base_url: str
+    auth_url: str
+    project_id: str = "emulator-project"
+    client_id: str = "emulator-client"
+    client_secret: str = "emulator-secret"
+
+
+@contextlib.contextmanager
+def emulator_process(latency_ms: float = 0.0) -> Iterator[ServerInfo]:
+    """Run ``python -m conversation_async.testing`` on a free port until the block ends."""
+    command = [
+        sys.executable,
+        "-m",
+        "conversation_async.testing",
+        "--port",
+        "0",
+        "--latency-ms",
+        str(latency_ms),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = _LISTENING.search(line)
+        if match is None:
+            raise RuntimeError(f"emulator did not start: {line!r}")
+        yield ServerInfo(base_url=match.group(1), auth_url=match.group(2))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
