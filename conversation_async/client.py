@@ -17,7 +17,19 @@ import attrs
 
 from .config import AuthMethod, ClientConfig, Region, config_from_env
 from .errors import ClientStateError, ConfigurationError
+from .resources.apps import AppsResource
+from .resources.capability import CapabilityResource
+from .resources.consents import ConsentsResource
+from .resources.contacts import ContactsResource
+from .resources.conversations import ConversationsResource
+from .resources.events import EventsResource
 from .resources.messages import MessagesResource
+from .resources.opt_ins import OptInsResource
+from .resources.project_settings import ProjectSettingsResource
+from .resources.templates import TemplatesResource
+from .resources.templates_v1 import TemplatesV1Resource
+from .resources.transcoding import TranscodingResource
+from .resources.webhooks import WebhooksResource
 from .retry import RetryPolicy
 from .transport import Transport
 
@@ -58,6 +70,18 @@ class ConversationClient:
     """
 
     messages: MessagesResource
+    apps: AppsResource
+    contacts: ContactsResource
+    conversations: ConversationsResource
+    events: EventsResource
+    transcoding: TranscodingResource
+    capability: CapabilityResource
+    webhooks: WebhooksResource
+    consents: ConsentsResource
+    opt_ins: OptInsResource
+    project_settings: ProjectSettingsResource
+    templates: TemplatesResource
+    templates_v1: TemplatesV1Resource
 
     def __init__(
         self,
@@ -132,6 +156,18 @@ class ConversationClient:
         self._config = config
         self._transport = Transport(config, session=session, ssl_context=ssl_context)
         self.messages = MessagesResource(self._transport, config)
+        self.apps = AppsResource(self._transport, config)
+        self.contacts = ContactsResource(self._transport, config)
+        self.conversations = ConversationsResource(self._transport, config)
+        self.events = EventsResource(self._transport, config)
+        self.transcoding = TranscodingResource(self._transport, config)
+        self.capability = CapabilityResource(self._transport, config)
+        self.webhooks = WebhooksResource(self._transport, config)
+        self.consents = ConsentsResource(self._transport, config)
+        self.opt_ins = OptInsResource(self._transport, config)
+        self.project_settings = ProjectSettingsResource(self._transport, config)
+        self.templates = TemplatesResource(self._transport, config)
+        self.templates_v1 = TemplatesV1Resource(self._transport, config)
 
     @property
     def config(self) -> ClientConfig:

@@ -10,6 +10,7 @@
     ├── RequestTimeoutError             per-attempt timeout or overall deadline passed
     ├── InvalidResponseError            a 2xx answer whose body is not the expected JSON
     ├── TokenError                      the OAuth2 token endpoint refused or failed
+    ├── CallbackParseError              a callback body that is not a Sinch event (also ValueError)
     └── ApiError                        the API answered with an error status
         ├── BadRequestError             400
         ├── AuthenticationError         401
@@ -35,6 +36,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
+    "CallbackParseError",
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
@@ -66,6 +68,10 @@ class ClientStateError(ConversationError, RuntimeError):
 
 class SerializationError(ConversationError, ValueError):
     """JSON that cannot become the requested model (wrong types, a missing required field)."""
+
+
+class CallbackParseError(ConversationError, ValueError):
+    """A callback body that is not JSON, not an object, or carries no event payload."""
 
 
 class TransportError(ConversationError):

@@ -11,8 +11,9 @@ Wire conventions (DESIGN.md "Conventions"):
   unrecognised becomes :class:`UnknownVariant`, which keeps the raw JSON and writes it back.
 
 Models register their unions with :func:`register_one_of`, :func:`register_keyed_union`,
-:func:`register_presence_union` and :func:`register_tagged_union` at import time; hooks are
-built lazily, so registration order between model modules does not matter.
+:func:`register_presence_union` and :func:`register_tagged_union` (and fields whose wire key
+is a Python keyword with :func:`register_renamed_fields`) at import time; hooks are built
+lazily, so registration order between model modules does not matter.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "register_keyed_union",
     "register_one_of",
     "register_presence_union",
+    "register_renamed_fields",
     "register_tagged_union",
     "structure",
     "unstructure",
@@ -48,11 +50,17 @@ T = TypeVar("T")
 JsonObject = dict[str, Any]
 
 
-@attrs.define(frozen=True)
+@attrs.define(frozen=True, repr=False)
 class UnknownVariant:
-    """A variant of a one-of this SDK version does not know; ``raw`` is written back as is."""
+    """A variant of a one-of this SDK version does not know; ``raw`` is written back as is.
+
+    Its ``repr`` shows only the keys: an unknown credential or webhook may hold secrets.
+    """
 
     raw: JsonObject
+
+    def __repr__(self) -> str:
+        return f"UnknownVariant(keys={sorted(self.raw)!r})"
 
 
 converter = cattrs.Converter(omit_if_default=True, detailed_validation=False)
@@ -352,6 +360,29 @@ def register_tagged_union(
 
     converter.register_structure_hook(union, structure_hook)
     converter.register_unstructure_hook(union, unstructure_hook)
+
+
+def register_renamed_fields(model: type, **wire_names: str) -> None:
+    """Register ``model`` whose fields ``name=wire`` differ from their wire keys.
+
+    For wire keys that are Python keywords: ``register_renamed_fields(Req, from_="from")``.
+    """
+    overrides = {field: override(rename=wire) for field, wire in wire_names.items()}
+    converter.register_structure_hook(
+        model,
+        _lazy(lambda: make_dict_structure_fn(model, converter, **overrides)),  # type: ignore[arg-type]
+    )
+    converter.register_unstructure_hook(
+        model,
+        _lazy(
+            lambda: make_dict_unstructure_fn(
+                model,
+                converter,
+                _cattrs_omit_if_default=True,
+                **overrides,  # type: ignore[arg-type]
+            )
+        ),
+    )
 
 
 def _unstructure_member(obj: Any) -> Any:

@@ -11,6 +11,7 @@ TOP_LEVEL = {
     "AuthMethod",
     "AuthenticationError",
     "BadRequestError",
+    "CallbackParseError",
     "ClientConfig",
     "ClientStateError",
     "ConfigurationError",

@@ -126,10 +126,10 @@ class Coordinates:
 
 @attrs.define(frozen=True, kw_only=True)
 class LocationMessage:
-    """A location pin."""
+    """A location pin (``title`` is required when sending; contacts may omit it)."""
 
     coordinates: Coordinates
-    title: str
+    title: str | None = None
     label: str | None = None
 
 
@@ -470,7 +470,7 @@ register_one_of(
 class MediaCardMessage:
     """Media with a caption, sent by a contact."""
 
-    url: str
+    url: str | None = None
     caption: str | None = None
 
 
@@ -478,16 +478,16 @@ class MediaCardMessage:
 class ChoiceResponseMessage:
     """The contact picked a choice; ``postback_data`` is the choice's."""
 
-    message_id: str
-    postback_data: str
+    message_id: str | None = None
+    postback_data: str | None = None
 
 
 @attrs.define(frozen=True, kw_only=True)
 class ProductItem:
     """A product in a contact's product response."""
 
-    id: str
-    marketplace: str
+    id: str | None = None
+    marketplace: str | None = None
     quantity: int | None = None
     item_price: float | None = None
     currency: str | None = None
@@ -514,7 +514,7 @@ class FallbackMessage:
 class ReplyTo:
     """The message a contact replied to."""
 
-    message_id: str
+    message_id: str | None = None
 
 
 ContactMessageContent = (

@@ -19,10 +19,48 @@ from ..pagination import AsyncPager, Page, next_token
 from ..serde import format_timestamp, structure, unstructure
 from ..transport import Transport
 
-__all__ = ["Resource", "check_page_size", "query", "require"]
+__all__ = [
+    "Resource",
+    "check_page_size",
+    "endpoint",
+    "exclusive",
+    "query",
+    "require",
+    "segment",
+    "update_mask",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENDPOINT_ATTRIBUTE = "__api_endpoint__"
+
+
+def endpoint(method: str, path: str) -> Callable[[F], F]:
+    """Mark a client method with the API endpoint it calls, as the catalog writes it.
+
+    ``@endpoint("GET", "/v1/projects/{project_id}/apps")``. The README's coverage table and
+    its test are built from these marks.
+    """
+
+    def mark(function: F) -> F:
+        setattr(function, ENDPOINT_ATTRIBUTE, (method, path))
+        return function
+
+    return mark
+
+
+def update_mask(request: Any) -> dict[str, str]:
+    """The ``update_mask`` query of a PATCH: the comma-joined fields set on ``request``.
+
+    Callers pass only what they change; unset (None) fields are neither sent nor masked.
+    This is the one place the mask encoding lives (catalog §2.13).
+    """
+    changed = [f.name for f in attrs.fields(type(request)) if getattr(request, f.name) is not None]
+    if not changed:
+        raise ValueError("nothing to update: pass at least one field to change")
+    return {"update_mask": ",".join(changed)}
 
 
 def require(**arguments: Any) -> None:
@@ -75,11 +113,17 @@ class Resource:
 
     def __init__(self, transport: Transport, config: ClientConfig) -> None:
         self._transport = transport
-        self._project = f"{config.conversation_url}/v1/projects/{segment(config.project_id)}"
+        project = segment(config.project_id)
+        self._project = f"{config.conversation_url}/v1/projects/{project}"
+        self._templates = f"{config.template_url}/{{version}}/projects/{project}"
 
     def _url(self, path: str) -> str:
         """A Conversation API URL below ``/v1/projects/{project_id}/``."""
         return f"{self._project}/{path}"
+
+    def _templates_url(self, path: str, *, version: str = "v2") -> str:
+        """A Template Management URL below ``/{version}/projects/{project_id}/``."""
+        return f"{self._templates.format(version=version)}/{path}"
 
     @overload
     async def _call(

@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..models.messages import AppMessageContent
 from ..pagination import AsyncPager
-from ._base import Resource, check_page_size, exclusive, query, require, segment
+from ._base import Resource, check_page_size, endpoint, exclusive, query, require, segment
 
 __all__ = ["MessagesResource", "format_ttl"]
 
@@ -89,6 +89,7 @@ def _messages(page: ListMessagesResponse) -> builtins.list[ConversationMessage] 
 class MessagesResource(Resource):
     """Messages sent to and received from contacts."""
 
+    @endpoint("POST", "/v1/projects/{project_id}/messages:send")
     async def send(
         self,
         *,
@@ -135,6 +136,7 @@ class MessagesResource(Resource):
         )
         return await self.send_request(request)
 
+    @endpoint("POST", "/v1/projects/{project_id}/messages:send")
     async def send_request(self, request: SendMessageRequest) -> SendMessageResponse:
         """Send a prepared :class:`SendMessageRequest` (what ``send`` builds)."""
         if not isinstance(request, SendMessageRequest):
@@ -144,6 +146,7 @@ class MessagesResource(Resource):
             "POST", self._url("messages:send"), body=request, into=SendMessageResponse
         )
 
+    @endpoint("GET", "/v1/projects/{project_id}/messages/{message_id}")
     async def get(
         self, *, message_id: str, messages_source: MessageSource | str | None = None
     ) -> ConversationMessage:
@@ -156,6 +159,7 @@ class MessagesResource(Resource):
             into=ConversationMessage,
         )
 
+    @endpoint("PATCH", "/v1/projects/{project_id}/messages/{message_id}")
     async def update(
         self,
         *,
@@ -173,6 +177,7 @@ class MessagesResource(Resource):
             into=ConversationMessage,
         )
 
+    @endpoint("DELETE", "/v1/projects/{project_id}/messages/{message_id}")
     async def delete(
         self, *, message_id: str, messages_source: MessageSource | str | None = None
     ) -> None:
@@ -184,6 +189,7 @@ class MessagesResource(Resource):
             params=query(messages_source=messages_source),
         )
 
+    @endpoint("GET", "/v1/projects/{project_id}/messages")
     def list(
         self,
         *,
@@ -229,6 +235,7 @@ class MessagesResource(Resource):
             params=filters,
         )
 
+    @endpoint("POST", "/v1/projects/{project_id}/messages:fetch-last-message")
     def list_last_by_channel_identity(
         self,
         *,

@@ -1,8 +1,9 @@
 """Opaque page tokens and page-size rules for the emulator's paginated routes.
 
-A token is ``urlsafe_b64(cursor || mac)``: the cursor is the sequence number of the last
-message on the previous page (so messages sent between two page fetches neither repeat nor
-shift the next page), the MAC is a keyed BLAKE2b over the route, cursor and filters. A token
+A token is ``urlsafe_b64(cursor || mac)``: the cursor is the number of the last item on the
+previous page — a message's or event's sequence, a row's creation number, or a position in a
+derived list — so items added between two page fetches neither repeat nor shift the next
+page; the MAC is a keyed BLAKE2b over the route, cursor and filters. A token
 that was tampered with, or is replayed with different filters, is rejected with 400 — the
 API's rule that every other filter must stay identical while paging.
 """
@@ -15,9 +16,12 @@ import hashlib
 import hmac
 import secrets
 import struct
-from typing import Final
+from collections.abc import Iterable
+from typing import Final, TypeVar
 
 from ._envelope import invalid_argument
+
+T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE: Final = 10
 MAX_PAGE_SIZE: Final = 1000
@@ -82,3 +86,31 @@ class PageTokens:
                     cursor: int = _CURSOR.unpack(cursor_bytes)[0]
                     return cursor
         raise invalid_argument([(field, "invalid page token (or filters changed while paging)")])
+
+
+def paginate(
+    numbered: Iterable[tuple[int, T]],
+    *,
+    tokens: PageTokens,
+    scope: str,
+    token: object,
+    page_size: int,
+    descending: bool = False,
+) -> tuple[list[T], str]:
+    """One page of ``numbered`` after the cursor in ``token``, plus the next page's token.
+
+    ``numbered`` yields ``(number, item)`` with numbers strictly increasing (or decreasing
+    when ``descending``); the cursor is the number of the last item already returned, so
+    rows added or deleted between two fetches neither repeat nor shift the next page.
+    """
+    cursor = tokens.decode(scope, token)
+    page: list[T] = []
+    last = 0
+    for number, item in numbered:
+        if cursor is not None and (number >= cursor if descending else number <= cursor):
+            continue
+        if len(page) == page_size:
+            return page, tokens.encode(scope, last)
+        page.append(item)
+        last = number
+    return page, ""

@@ -8,35 +8,50 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from aiohttp import web
 
+from ._apps import AppRoutes
 from ._auth import TOKEN_PATH, Auth
+from ._consents import ConsentRoutes
+from ._contacts import ContactRoutes
+from ._conversations import ConversationRoutes
 from ._envelope import ApiError, not_found
+from ._events import EventRoutes
 from ._faults import Faults, ScriptedResponse
 from ._messages import MessageRoutes
+from ._misc import MiscRoutes
 from ._pagination import PageTokens
-from ._store import Store
+from ._routing import Context, Handler, RouteProvider
+from ._store import CONSENT_LISTS, Store
+from ._templates import TemplateV1Routes, TemplateV2Routes
+from ._webhooks import WebhookRoutes
 
 if TYPE_CHECKING:
     from ..client import ConversationClient
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 TOKEN_ROUTE: Final = "Token"  # noqa: S105 - a route name, not a secret
-MESSAGE_ROUTES: Final = (
-    "SendMessage",
-    "ListMessages",
-    "GetMessage",
-    "UpdateMessageMetadata",
-    "DeleteMessage",
-    "ListMessagesByChannelIdentity",
+PROVIDERS: Final[tuple[type[RouteProvider], ...]] = (
+    MessageRoutes,  # first: the benchmarked routes are matched before any other area's
+    EventRoutes,
+    ConversationRoutes,
+    ContactRoutes,
+    AppRoutes,
+    WebhookRoutes,
+    ConsentRoutes,
+    MiscRoutes,
+    TemplateV1Routes,
+    TemplateV2Routes,
 )
-ROUTE_NAMES: Final = frozenset((TOKEN_ROUTE, *MESSAGE_ROUTES))
-"""Every route name accepted by :meth:`Emulator.script` and counted in ``requests_seen``."""
+"""The route providers, one per API area, in registration order."""
+MESSAGE_ROUTES: Final = tuple(spec.name for spec in MessageRoutes.ROUTES)
+ROUTE_NAMES: Final = frozenset(
+    (TOKEN_ROUTE, *(spec.name for provider in PROVIDERS for spec in provider.ROUTES))
+)
+"""Every route name accepted by :meth:`Emulator.script` and counted in ``requests_seen``:
+``Token`` plus the catalog's operationIds (and ``RegisterOptIn`` / ``RegisterOptOut``)."""
 
 _SHUTDOWN_TIMEOUT: Final = 1.0
 """Seconds ``stop()`` waits for in-flight handlers (e.g. a long scripted delay) before
@@ -72,9 +87,16 @@ class Emulator:
     State and counters for assertions:
 
     - ``store.messages``: message ID -> ``StoredMessage`` with ``.message`` (the
-      ConversationMessage JSON), ``.request`` (the raw SendMessageRequest body), ``.app_id``,
-      ``.correlation_id``, ``.sequence``, ``.accepted``; also ``store.contacts`` and
-      ``store.conversations`` (ID -> JSON dict).
+      ConversationMessage JSON), ``.request`` (the raw SendMessageRequest or
+      InjectMessageRequest body), ``.app_id``, ``.correlation_id``, ``.sequence``,
+      ``.accepted``; ``store.events``: event ID -> ``StoredEvent`` (``.event``, ``.app_id``,
+      ``.sequence``, ``.accepted``).
+    - ID -> JSON dict, exactly as the API answers them: ``store.contacts``,
+      ``store.conversations`` (both shared with sends, which create them),
+      ``store.apps``, ``store.webhooks``, ``store.templates`` (v2), ``store.templates_v1``.
+    - ``store.consents``: ``(app_id, list_type)`` -> identities (in order added);
+      ``store.audit_records``: ``(app_id, identity)`` -> AuditRecord JSON list;
+      ``store.project_settings``: the ProjectSettingsResponse JSON or ``None``.
     - ``requests_seen``: ``Counter`` of requests that reached each route (see
       ``ROUTE_NAMES``), scripted ones included.
     - ``token_requests``: calls to the token endpoint; ``expired_token_rejections``: API
@@ -83,7 +105,15 @@ class Emulator:
     Knobs: ``token_expires_in`` (seconds, for tokens issued from now on), ``latency``
     (seconds added before every API response, scripted ones included; never applied to the
     token endpoint), ``expire_tokens()``, ``script(route, *responses)``,
-    ``clear_scripts()``, ``reset()``.
+    ``clear_scripts()``, ``reset()``; test hooks for state the API cannot write:
+    ``add_consent(app_id, list_type, identity)`` / ``remove_consent(...)``.
+
+    Conventions where the API leaves a choice: an unknown ID in the path is a 404; a body
+    field naming a resource that does not exist (a conversation's ``contact_id``, a
+    webhook's ``app_id``, a merge's ``source_id``) is a 400 naming that field; a second
+    active conversation for one (app, contact) is a 400 naming ``active``; creating project
+    settings twice is a 409 ALREADY_EXISTS. ``update_mask`` is accepted only as one
+    comma-joined ``update_mask`` parameter.
 
     A handler whose client disconnects is cancelled (so a passthrough send abandoned during
     its delay is not stored), and ``stop()`` cancels handlers still running after 1 s.
@@ -108,7 +138,7 @@ class Emulator:
         self._faults = Faults()
         self.latency = latency
         self._requests_seen: Counter[str] = Counter()
-        self._store = Store()
+        self._store = Store(project_id)
         self._app = self._build_app()
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -124,8 +154,10 @@ class Emulator:
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[_envelope_errors])
         app.router.add_route("POST", TOKEN_PATH, self._wrap(TOKEN_ROUTE, self._auth.token_endpoint))
-        for method, path, name, handler in MessageRoutes(self._store, PageTokens()).routes():
-            app.router.add_route(method, path, self._wrap(name, handler, api=True))
+        context = Context(self._store, PageTokens(), self._project_id)
+        for provider in PROVIDERS:
+            for method, path, name, handler in provider(context).routes():
+                app.router.add_route(method, path, self._wrap(name, handler, api=True))
         return app
 
     def _wrap(self, name: str, handler: Handler, *, api: bool = False) -> Handler:
@@ -273,7 +305,7 @@ class Emulator:
 
     @property
     def store(self) -> Store:
-        """Messages, contacts and conversations (see the class docstring)."""
+        """Every stored resource (see the class docstring)."""
         return self._store
 
     @property
@@ -332,9 +364,33 @@ class Emulator:
         """Drop every scripted response not used yet."""
         self._faults.clear()
 
+    def add_consent(self, app_id: str, list_type: str, identity: str) -> bool:
+        """Put ``identity`` on an app's consents list (audited as an ORIGIN_API insert).
+
+        ``list_type`` is OPT_OUT_ALL, OPT_OUT_MARKETING or OPT_OUT_NOTIFICATION. Answers
+        ``False`` (and audits nothing) when the identity was already on the list.
+        """
+        _check_list_type(list_type)
+        return self._store.add_consent(app_id, list_type, identity)
+
+    def remove_consent(self, app_id: str, list_type: str, identity: str) -> bool:
+        """Take ``identity`` off an app's consents list (audited as an ORIGIN_API delete).
+
+        Answers ``False`` (and audits nothing) when the identity was not on the list.
+        """
+        _check_list_type(list_type)
+        return self._store.remove_consent(app_id, list_type, identity)
+
     def reset(self) -> None:
         """Forget stored state, counters and scripts; issued tokens stay valid."""
         self._store.clear()
         self._requests_seen.clear()
         self._auth.expired_token_rejections = 0
         self._faults.clear()
+
+
+def _check_list_type(list_type: str) -> None:
+    if list_type not in CONSENT_LISTS:
+        raise ValueError(
+            f"unknown list_type {list_type!r}; expected one of {sorted(CONSENT_LISTS)}"
+        )

@@ -71,7 +71,7 @@ async def get_token(http: aiohttp.ClientSession, emu: Emulator) -> str:
 
 @dataclass
 class Api:
-    """Message routes of one emulator, called with a valid bearer token."""
+    """One emulator's API, called with a valid bearer token (message routes by default)."""
 
     http: aiohttp.ClientSession
     emu: Emulator
@@ -101,6 +101,69 @@ class Api:
             headers=all_headers,
         )
 
+    async def v1(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """A request to ``/v1/projects/{project_id}/{path}``."""
+        return await self._project(
+            method, f"v1/projects/{self.emu.project_id}/{path}", json_body, params
+        )
+
+    async def v2(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """A request to ``/v2/projects/{project_id}/{path}`` (Templates v2)."""
+        return await self._project(
+            method, f"v2/projects/{self.emu.project_id}/{path}", json_body, params
+        )
+
+    async def _project(
+        self, method: str, path: str, json_body: Any, params: Mapping[str, str] | None
+    ) -> Reply:
+        return await fetch(
+            self.http,
+            method,
+            f"{self.emu.base_url}/{path}",
+            json_body=json_body,
+            params=params,
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+
+    async def ok(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
+        """A v1 request that must answer 200; returns the decoded body."""
+        reply = await self.v1(method, path, json_body=json_body, params=params)
+        assert reply.status == 200, reply.body
+        return reply.body
+
+    async def pages(self, path: str, key: str, **params: str) -> list[list[Any]]:
+        """Every page of a v1 listing (items under ``key``), following next_page_token."""
+        pages: list[list[Any]] = []
+        token = ""
+        while True:
+            query = {**params, "page_token": token} if token else params
+            body = await self.ok("GET", path, params=query)
+            pages.append(body[key])
+            token = body["next_page_token"]
+            if not token:
+                return pages
+
     async def send(self, identity: str = "+46700000001", **extra: Any) -> str:
         """Send a text message to an SMS identity; returns the message ID."""
         reply = await self.call("POST", ":send", json_body=send_body(identity, **extra))
@@ -125,6 +188,50 @@ def send_body(identity: str = "+46700000001", **extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return body
+
+
+def contact_body(identity: str = "+46700000001", **extra: Any) -> dict[str, Any]:
+    """A valid ContactCreateRequest with one SMS identity."""
+    body: dict[str, Any] = {
+        "channel_identities": [{"channel": "SMS", "identity": identity}],
+        "language": "EN_US",
+    }
+    body.update(extra)
+    return body
+
+
+def app_body(**extra: Any) -> dict[str, Any]:
+    """A valid AppCreateRequest with one SMS credential."""
+    body: dict[str, Any] = {
+        "display_name": "Test app",
+        "channel_credentials": [
+            {"channel": "SMS", "static_bearer": {"claimed_identity": "plan", "token": "t0k"}}
+        ],
+    }
+    body.update(extra)
+    return body
+
+
+def bad_fields(reply: Reply) -> list[str]:
+    """The violated field names of a 400 answer (asserting it is one)."""
+    assert reply.status == 400, reply.body
+    assert reply.body["error"]["status"] == "INVALID_ARGUMENT"
+    return reply.violations()
+
+
+def is_not_found(reply: Reply) -> bool:
+    """Whether ``reply`` is a 404 NOT_FOUND envelope."""
+    return reply.status == 404 and reply.body["error"]["status"] == "NOT_FOUND"
+
+
+async def create_contact(api: Api, identity: str = "+46700000001", **extra: Any) -> str:
+    """Create a contact; returns its ID."""
+    return str((await api.ok("POST", "contacts", json_body=contact_body(identity, **extra)))["id"])
+
+
+async def create_app(api: Api, **extra: Any) -> str:
+    """Create an app; returns its ID."""
+    return str((await api.ok("POST", "apps", json_body=app_body(**extra)))["id"])
 
 
 @pytest.fixture

@@ -12,19 +12,89 @@ def test_exports_are_pinned() -> None:
         "Emulator",
         "ScriptedResponse",
         "Store",
+        "StoredEvent",
         "StoredMessage",
     }
 
 
+EXPECTED_ROUTE_NAMES = {
+    "Token",
+    # messages
+    "SendMessage",
+    "ListMessages",
+    "GetMessage",
+    "UpdateMessageMetadata",
+    "DeleteMessage",
+    "ListMessagesByChannelIdentity",
+    # apps
+    "ListApps",
+    "CreateApp",
+    "GetApp",
+    "UpdateApp",
+    "DeleteApp",
+    # contacts
+    "ListContacts",
+    "CreateContact",
+    "GetContact",
+    "UpdateContact",
+    "DeleteContact",
+    "MergeContact",
+    "GetChannelProfile",
+    "ListIdentityConflicts",
+    # conversations
+    "ListConversations",
+    "CreateConversation",
+    "GetConversation",
+    "UpdateConversation",
+    "DeleteConversation",
+    "StopActiveConversation",
+    "InjectMessage",
+    "InjectEvent",
+    "ListRecentConversations",
+    # events
+    "SendEvent",
+    "ListEvents",
+    "GetEvent",
+    "DeleteEvents",
+    # transcoding, capability
+    "TranscodeMessage",
+    "QueryCapability",
+    # webhooks
+    "ListWebhooks",
+    "CreateWebhook",
+    "GetWebhook",
+    "UpdateWebhook",
+    "DeleteWebhook",
+    # consents, legacy opt-in/out
+    "ListIdentitiesFromConsentsList",
+    "ListAuditRecordsFromConsentsList",
+    "RegisterOptIn",
+    "RegisterOptOut",
+    # project settings
+    "CreateSettings",
+    "GetSettings",
+    "UpdateSettings",
+    "DeleteSettings",
+    # templates v2 and v1
+    "V2ListTemplates",
+    "V2CreateTemplate",
+    "V2GetTemplate",
+    "V2UpdateTemplate",
+    "V2DeleteTemplate",
+    "V2ListTranslations",
+    "ListTemplates",
+    "CreateTemplate",
+    "GetTemplate",
+    "UpdateTemplate",
+    "DeleteTemplate",
+}
+
+
 def test_route_names_are_the_operation_ids() -> None:
-    """Route names are the catalog's operationIds plus ``Token``."""
-    route_names = testing.ROUTE_NAMES
-    assert route_names == {
-        "Token",
-        "SendMessage",
-        "ListMessages",
-        "GetMessage",
-        "UpdateMessageMetadata",
-        "DeleteMessage",
-        "ListMessagesByChannelIdentity",
-    }
+    """Route names are the catalog's operationIds, the legacy opt-in names and ``Token``."""
+    assert testing.ROUTE_NAMES == EXPECTED_ROUTE_NAMES
+
+
+def test_there_are_58_operations() -> None:
+    """Every one of the catalog's 58 endpoints has its own route name."""
+    assert len(testing.ROUTE_NAMES - {"Token"}) == 58

@@ -1,0 +1,129 @@
+"""Consents lists (catalog §2.9) and the legacy opt-in/opt-out registration (§2.10).
+
+The API has no public write endpoint for consents, so lists change through the test hooks
+``Emulator.add_consent`` / ``remove_consent`` and through ``optouts:register`` (adds the
+recipient's identities to OPT_OUT_ALL) and ``optins:register`` (removes them). Every change
+is audited (OPERATION_INSERT / OPERATION_DELETE, ORIGIN_API). Lists are per app ID; the app
+need not exist, like the app IDs of sends.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aiohttp import web
+
+from ._envelope import invalid_argument, json_response, not_found
+from ._pagination import paginate
+from ._params import (
+    MANDATORY,
+    Params,
+    Violations,
+    read_json_object,
+    require_str,
+    validate_recipient,
+)
+from ._routing import ID, PROJECT, RouteProvider, RouteSpec
+from ._store import CONSENT_LISTS
+
+MAX_PAGE: Final = 50
+PROCESSING_STRATEGIES: Final = frozenset({"DEFAULT", "DISPATCH_ONLY"})
+OPT_OUT_LIST: Final = "OPT_OUT_ALL"
+
+_CONSENTS: Final = PROJECT + "/apps/{app_id:" + ID + "}/consents"
+
+
+class ConsentRoutes(RouteProvider):
+    """ListIdentitiesFromConsentsList, ListAuditRecordsFromConsentsList, RegisterOptIn/Out."""
+
+    ROUTES = (
+        RouteSpec(
+            "GET",
+            _CONSENTS + "/identities/{identity}",
+            "ListAuditRecordsFromConsentsList",
+            "audit_records",
+        ),
+        RouteSpec(
+            "GET", _CONSENTS + "/{list_type}", "ListIdentitiesFromConsentsList", "list_identities"
+        ),
+        RouteSpec("POST", PROJECT + "/optins:register", "RegisterOptIn", "opt_in"),
+        RouteSpec("POST", PROJECT + "/optouts:register", "RegisterOptOut", "opt_out"),
+    )
+
+    __slots__ = ()
+
+    async def list_identities(self, request: web.Request) -> web.Response:
+        """ListIdentitiesFromConsentsList: the identities on one list, oldest first."""
+        app_id = request.match_info["app_id"]
+        list_type = request.match_info["list_type"]
+        params = Params(request.query.get)
+        page_size = params.page_size(MAX_PAGE)
+        if list_type not in CONSENT_LISTS:
+            params.problems.append(("list_type", f"must be one of {', '.join(CONSENT_LISTS)}"))
+        params.raise_if_invalid()
+        listed = self._store.consents.get((app_id, list_type))
+        numbered = listed.numbered_items() if listed is not None else iter(())
+        page, next_token = paginate(
+            ((number, {"identity": identity}) for number, identity, _ in numbered),
+            tokens=self._tokens,
+            scope=f"ListIdentitiesFromConsentsList|{app_id}|{list_type}",
+            token=request.query.get("page_token"),
+            page_size=page_size,
+        )
+        return json_response({"identities": page, "next_page_token": next_token})
+
+    async def audit_records(self, request: web.Request) -> web.Response:
+        """ListAuditRecordsFromConsentsList: every consent change of one identity."""
+        app_id = request.match_info["app_id"]
+        identity = request.match_info["identity"]
+        records = self._store.audit_records.get((app_id, identity))
+        if not records:
+            raise not_found(f"No consent records for identity {identity}")
+        return json_response({"identity": {"identity": identity}, "audit_records": records})
+
+    async def opt_in(self, request: web.Request) -> web.Response:
+        """RegisterOptIn (legacy): takes the recipient's identities off OPT_OUT_ALL."""
+        return await self._register(request, "opt_in")
+
+    async def opt_out(self, request: web.Request) -> web.Response:
+        """RegisterOptOut (legacy): puts the recipient's identities on OPT_OUT_ALL."""
+        return await self._register(request, "opt_out")
+
+    async def _register(self, request: web.Request, kind: str) -> web.Response:
+        body = await read_json_object(request)
+        problems: Violations = []
+        app_id = require_str(body, "app_id", problems)
+        problems.extend(validate_recipient(body.get("recipient")))
+        channels = body.get("channels")
+        if not (
+            isinstance(channels, list) and channels and all(isinstance(c, str) for c in channels)
+        ):
+            problems.append(("channels", f"{MANDATORY}: a non-empty list of channels"))
+        strategy = body.get("processing_strategy")
+        if strategy is not None and strategy not in PROCESSING_STRATEGIES:
+            problems.append(("processing_strategy", "must be DEFAULT or DISPATCH_ONLY"))
+        if problems:
+            raise invalid_argument(problems)
+        store = self._store
+        for identity in self._identities(body["recipient"], body["channels"]):
+            if kind == "opt_out":
+                store.add_consent(app_id, OPT_OUT_LIST, identity)
+            else:
+                store.remove_consent(app_id, OPT_OUT_LIST, identity)
+        request_id = request.query.get("request_id") or store.new_id()
+        return json_response({"request_id": request_id, kind: body})
+
+    def _identities(self, recipient: dict[str, Any], channels: list[str]) -> list[str]:
+        contact_id = recipient.get("contact_id")
+        if contact_id is None:
+            return [str(i["identity"]) for i in recipient["identified_by"]["channel_identities"]]
+        contact = self._store.contacts.get(contact_id)
+        if contact is None:
+            raise invalid_argument(
+                [("recipient.contact_id", f"contact {contact_id} does not exist")]
+            )
+        return [
+            str(item["identity"])
+            for item in contact["channel_identities"]
+            if item["channel"] in channels
+        ]

@@ -1,0 +1,42 @@
+"""The converter's own rules, independent of any API area."""
+
+from __future__ import annotations
+
+import attrs
+
+from conversation_async import serde
+from conversation_async.serde import UnknownVariant, register_renamed_fields
+
+
+@attrs.define(frozen=True, kw_only=True)
+class Window:
+    from_: str | None = None
+    to: str | None = None
+
+
+register_renamed_fields(Window, from_="from")
+
+
+def test_unknown_variant_repr_shows_keys_but_no_values() -> None:
+    """An unknown payload may hold secrets: its repr names the keys only."""
+    unknown = UnknownVariant({"new_credentials": {"token": "s3cr3t"}})
+    assert "s3cr3t" not in repr(unknown)
+    assert "new_credentials" in repr(unknown)
+
+
+def test_unknown_variant_is_written_back_unchanged() -> None:
+    """raw is the JSON sent back, byte for byte the same structure."""
+    raw = {"future_message": {"a": [1, 2]}}
+    assert serde.unstructure(UnknownVariant(raw)) == raw
+
+
+def test_renamed_field_is_read_and_written_under_its_wire_key() -> None:
+    """A Python keyword such as 'from' travels as 'from' and lives in from_."""
+    window = serde.structure({"from": "a", "to": "b"}, Window)
+    assert window == Window(from_="a", to="b")
+    assert serde.unstructure(window) == {"from": "a", "to": "b"}
+
+
+def test_renamed_model_still_omits_none() -> None:
+    """Renaming does not change the None-omission rule."""
+    assert serde.unstructure(Window(to="b")) == {"to": "b"}
