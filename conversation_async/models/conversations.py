@@ -68,10 +68,11 @@ class CreateConversationRequest:
 
 @attrs.define(frozen=True, kw_only=True)
 class ConversationUpdateRequest:
-    """Body of ``PATCH /conversations/{conversation_id}``: only the fields set are changed."""
+    """Body of ``PATCH /conversations/{conversation_id}``: only the fields set are changed.
 
-    app_id: str | None = None
-    contact_id: str | None = None
+    A conversation's app and contact cannot change, so they are not part of an update.
+    """
+
     active: bool | None = None
     active_channel: ConversationChannel | str | None = None
     metadata_json: dict[str, Any] | None = None

@@ -21,11 +21,14 @@ from ..transport import Transport
 
 __all__ = [
     "Resource",
+    "changed_fields",
     "check_page_size",
     "endpoint",
+    "exactly_one",
     "exclusive",
     "query",
     "require",
+    "require_any",
     "segment",
     "update_mask",
 ]
@@ -51,16 +54,21 @@ def endpoint(method: str, path: str) -> Callable[[F], F]:
     return mark
 
 
+def changed_fields(request: Any) -> list[str]:
+    """The fields set (not None) on an update request; ``ValueError`` when there are none."""
+    changed = [f.name for f in attrs.fields(type(request)) if getattr(request, f.name) is not None]
+    if not changed:
+        raise ValueError("nothing to update: pass at least one field to change")
+    return changed
+
+
 def update_mask(request: Any) -> dict[str, str]:
     """The ``update_mask`` query of a PATCH: the comma-joined fields set on ``request``.
 
     Callers pass only what they change; unset (None) fields are neither sent nor masked.
     This is the one place the mask encoding lives (catalog §2.13).
     """
-    changed = [f.name for f in attrs.fields(type(request)) if getattr(request, f.name) is not None]
-    if not changed:
-        raise ValueError("nothing to update: pass at least one field to change")
-    return {"update_mask": ",".join(changed)}
+    return {"update_mask": ",".join(changed_fields(request))}
 
 
 def require(**arguments: Any) -> None:
@@ -75,6 +83,19 @@ def exclusive(**arguments: Any) -> None:
     given = [name for name, value in arguments.items() if value is not None]
     if len(given) > 1:
         raise ValueError(f"pass only one of {', '.join(arguments)} (got {', '.join(given)})")
+
+
+def require_any(**arguments: Any) -> None:
+    """Raise ``ValueError`` unless at least one of ``arguments`` is given (not None or "")."""
+    if all(value is None or value == "" for value in arguments.values()):
+        *first, last = arguments
+        raise ValueError(f"pass {', '.join(first)} or {last}" if first else f"pass {last}")
+
+
+def exactly_one(**arguments: Any) -> None:
+    """Raise ``ValueError`` unless exactly one of ``arguments`` is given."""
+    exclusive(**arguments)
+    require_any(**arguments)
 
 
 def check_page_size(page_size: int | None, maximum: int) -> None:

@@ -7,7 +7,6 @@ most 20 a page, recent conversations at most 50).
 from __future__ import annotations
 
 import builtins
-import typing
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -41,31 +40,19 @@ from ._base import (
     Resource,
     check_page_size,
     endpoint,
-    exclusive,
+    exactly_one,
     query,
     require,
+    require_any,
     segment,
     update_mask,
 )
-from .messages import as_app_message
+from .messages import as_app_message, as_contact_message
 
 __all__ = ["ConversationsResource"]
 
 MAX_PAGE_SIZE = 20
 MAX_RECENT_PAGE_SIZE = 50
-_CONTACT_CONTENT_TYPES = typing.get_args(ContactMessageContent)
-
-
-def _as_contact_message(message: ContactMessage | ContactMessageContent) -> ContactMessage:
-    """Accept a ``ContactMessage`` or bare content such as ``TextMessage(text=...)``."""
-    if isinstance(message, ContactMessage):
-        return message
-    if isinstance(message, _CONTACT_CONTENT_TYPES):
-        return ContactMessage(content=message)
-    raise TypeError(
-        "contact_message must be a ContactMessage or contact message content, "
-        f"got {type(message).__name__}"
-    )
 
 
 def _metadata(metadata_json: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -96,8 +83,7 @@ class ConversationsResource(Resource):
         page_size: int | None = None,
     ) -> AsyncPager[Conversation]:
         """Conversations of an app and/or a contact (at least one of them), across all pages."""
-        if not app_id and not contact_id:
-            raise ValueError("pass app_id or contact_id (or both)")
+        require_any(app_id=app_id, contact_id=contact_id)
         check_page_size(page_size, MAX_PAGE_SIZE)
         filters = query(
             app_id=app_id,
@@ -150,23 +136,19 @@ class ConversationsResource(Resource):
         self,
         *,
         conversation_id: str,
-        app_id: str | None = None,
-        contact_id: str | None = None,
         active: bool | None = None,
         active_channel: ConversationChannel | str | None = None,
         metadata_json: Mapping[str, Any] | None = None,
         correlation_id: str | None = None,
         metadata_update_strategy: MetadataUpdateStrategy | str | None = None,
     ) -> Conversation:
-        """Change the given fields (None leaves one unchanged).
+        """Change the given fields (None leaves one unchanged); app and contact are fixed.
 
         ``metadata_update_strategy``: ``REPLACE`` (the API's default) or ``MERGE_PATCH``
         (RFC 7386) for ``metadata_json``.
         """
         require(conversation_id=conversation_id)
         request = ConversationUpdateRequest(
-            app_id=app_id,
-            contact_id=contact_id,
             active=active,
             active_channel=active_channel,
             metadata_json=_metadata(metadata_json),
@@ -223,13 +205,11 @@ class ConversationsResource(Resource):
             direction=direction,
             accept_time=accept_time,
         )
-        exclusive(app_message=app_message, contact_message=contact_message)
-        if app_message is None and contact_message is None:
-            raise ValueError("pass app_message or contact_message")
+        exactly_one(app_message=app_message, contact_message=contact_message)
         request = InjectMessageRequest(
             app_message=None if app_message is None else as_app_message(app_message),
             contact_message=(
-                None if contact_message is None else _as_contact_message(contact_message)
+                None if contact_message is None else as_contact_message(contact_message)
             ),
             accept_time=accept_time,
             channel_identity=channel_identity,
@@ -264,13 +244,11 @@ class ConversationsResource(Resource):
         ``accept_time`` must be an aware datetime within the past 30 days.
         """
         require(conversation_id=conversation_id, accept_time=accept_time)
-        exclusive(
+        exactly_one(
             app_event=app_event,
             contact_event=contact_event,
             contact_message_event=contact_message_event,
         )
-        if app_event is None and contact_event is None and contact_message_event is None:
-            raise ValueError("pass app_event, contact_event or contact_message_event")
         request = InjectEventRequest(
             app_event=app_event,
             contact_event=contact_event,

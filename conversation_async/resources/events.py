@@ -19,7 +19,7 @@ from ..models import (
     SendEventResponse,
 )
 from ..pagination import AsyncPager
-from ._base import Resource, check_page_size, endpoint, query, require, segment
+from ._base import Resource, check_page_size, endpoint, query, require, require_any, segment
 
 __all__ = ["EventsResource"]
 
@@ -75,8 +75,7 @@ class EventsResource(Resource):
         page_size: int | None = None,
     ) -> AsyncPager[ConversationEvent]:
         """Stored events of a conversation or a contact (one is needed), across all pages."""
-        if not conversation_id and not contact_id:
-            raise ValueError("pass conversation_id or contact_id")
+        require_any(conversation_id=conversation_id, contact_id=contact_id)
         check_page_size(page_size, MAX_PAGE_SIZE)
         filters = query(conversation_id=conversation_id, contact_id=contact_id, page_size=page_size)
         return self._paginate(

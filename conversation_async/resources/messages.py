@@ -30,14 +30,15 @@ from ..models import (
     SendMessageRequest,
     SendMessageResponse,
 )
-from ..models.messages import AppMessageContent
+from ..models.messages import AppMessageContent, ContactMessage, ContactMessageContent
 from ..pagination import AsyncPager
-from ._base import Resource, check_page_size, endpoint, exclusive, query, require, segment
+from ._base import Resource, check_page_size, endpoint, exactly_one, query, require, segment
 
-__all__ = ["MessagesResource", "format_ttl"]
+__all__ = ["MessagesResource", "as_app_message", "as_contact_message", "format_ttl"]
 
 MAX_PAGE_SIZE = 1000
 _CONTENT_TYPES = typing.get_args(AppMessageContent)
+_CONTACT_CONTENT_TYPES = typing.get_args(ContactMessageContent)
 MIN_TTL_SECONDS = 3
 MAX_TTL_SECONDS = 315_576_000_000
 
@@ -66,6 +67,18 @@ def as_app_message(message: AppMessage | AppMessageContent) -> AppMessage:
         return AppMessage(content=message)
     raise TypeError(
         f"message must be an AppMessage or message content, got {type(message).__name__}"
+    )
+
+
+def as_contact_message(message: ContactMessage | ContactMessageContent) -> ContactMessage:
+    """Accept a ``ContactMessage`` or bare content such as ``TextMessage(text=...)``."""
+    if isinstance(message, ContactMessage):
+        return message
+    if isinstance(message, _CONTACT_CONTENT_TYPES):
+        return ContactMessage(content=message)
+    raise TypeError(
+        "contact_message must be a ContactMessage or contact message content, "
+        f"got {type(message).__name__}"
     )
 
 
@@ -251,9 +264,7 @@ class MessagesResource(Resource):
         direction: ConversationDirection | str | None = None,
     ) -> AsyncPager[ConversationMessage]:
         """The last message of each channel identity, or of each contact (not both)."""
-        exclusive(channel_identities=channel_identities, contact_ids=contact_ids)
-        if channel_identities is None and contact_ids is None:
-            raise ValueError("pass channel_identities or contact_ids")
+        exactly_one(channel_identities=channel_identities, contact_ids=contact_ids)
         if contact_ids is not None and messages_source == MessageSource.DISPATCH_SOURCE:
             raise ValueError("contact_ids cannot be used with DISPATCH_SOURCE")
         check_page_size(page_size, MAX_PAGE_SIZE)

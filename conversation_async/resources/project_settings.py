@@ -6,7 +6,7 @@ The project is the client's; these endpoints take no ID.
 from __future__ import annotations
 
 from ..models import ContactSettings, ProjectSettingsRequest, ProjectSettingsResponse
-from ._base import Resource, endpoint, update_mask
+from ._base import Resource, changed_fields, endpoint
 
 __all__ = ["ProjectSettingsResource"]
 
@@ -38,7 +38,7 @@ class ProjectSettingsResource(Resource):
         Only the fields set are sent; this endpoint takes no ``update_mask`` (catalog §2.11).
         """
         request = ProjectSettingsRequest(contact_settings=contact_settings)
-        update_mask(request)  # refuses an empty update; the mask itself is not sent here
+        changed_fields(request)  # refuses an empty update before sending
         return await self._call(
             "PATCH", self._url("settings"), body=request, into=ProjectSettingsResponse
         )

@@ -66,6 +66,26 @@ APP_EVENT_KEYS: Final = (
 )
 """The keys of an AppEvent (catalog §3.7): exactly one must be set."""
 
+CONTACT_EVENT_KEYS: Final = (
+    "composing_event",
+    "composing_end_event",
+    "comment_event",
+    "conversation_deleted_event",
+    "generic_event",
+)
+CONTACT_MESSAGE_EVENT_KEYS: Final = (
+    "reaction_event",
+    "shortlink_activated_event",
+    "payment_status_update_event",
+)
+INJECTED_EVENT_FAMILIES: Final = {
+    "app_event": (APP_EVENT_KEYS, "TO_CONTACT"),
+    "contact_event": (CONTACT_EVENT_KEYS, "TO_APP"),
+    "contact_message_event": (CONTACT_MESSAGE_EVENT_KEYS, "TO_APP"),
+}
+"""InjectEvent takes exactly one event family (as the Node and .NET SDKs send it), and the
+family decides the stored event's direction."""
+
 DIRECTIONS: Final = frozenset({"TO_APP", "TO_CONTACT"})
 METADATA_STRATEGIES: Final = frozenset({"REPLACE", "MERGE_PATCH"})
 ORDERS: Final = frozenset({"ASC", "DESC"})
@@ -293,10 +313,17 @@ class ConversationRoutes(RouteProvider):
         return {"app_id": "", **identity}
 
     async def inject_event(self, request: web.Request) -> web.Response:
-        """InjectEvent: stores an AppEvent in this conversation; answers its ID."""
+        """InjectEvent: stores an app, contact or contact-message event; answers its ID."""
         conversation = self._lookup(request)
         body = await read_json_object(request)
-        problems = validate_one_of(body.get("app_event"), APP_EVENT_KEYS, "app_event")
+        families = [name for name in INJECTED_EVENT_FAMILIES if body.get(name) is not None]
+        if len(families) != 1:
+            problems = [("app_event", f"exactly one of {', '.join(INJECTED_EVENT_FAMILIES)}")]
+            family = "app_event"
+        else:
+            family = families[0]
+            keys, _ = INJECTED_EVENT_FAMILIES[family]
+            problems = validate_one_of(body[family], keys, family)
         accepted = past_time(body, "accept_time", problems)
         identity = self._channel_identity(body, problems, required=False)
         for name in ("contact_id", "processing_mode"):
@@ -309,8 +336,8 @@ class ConversationRoutes(RouteProvider):
         event_id = self._store.new_id()
         event = {
             "id": event_id,
-            "direction": "TO_CONTACT",
-            "app_event": body["app_event"],
+            "direction": INJECTED_EVENT_FAMILIES[family][1],
+            family: body[family],
             "conversation_id": conversation["id"],
             "contact_id": body.get("contact_id") or conversation["contact_id"],
             "channel_identity": identity,

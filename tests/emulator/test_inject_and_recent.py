@@ -131,16 +131,37 @@ async def test_inject_event_stores_an_event_and_answers_its_id(api: Api) -> None
     )
 
 
+async def test_inject_event_stores_a_contact_message_event_towards_the_app(api: Api) -> None:
+    """A contact_message_event is injected as a TO_APP event under its own key."""
+    conversation_id = await conversation_of_a_send(api)
+    reaction = {
+        "reaction_event": {"emoji": "+1", "action": "REACTION_ACTION_REACT", "message_id": "m"}
+    }
+    body = {"contact_message_event": reaction, "accept_time": ago(minutes=1)}
+    reply = await api.ok("POST", f"conversations/{conversation_id}:inject-event", json_body=body)
+    event = await api.ok("GET", f"events/{reply['event_id']}")
+    assert (event["direction"], event["contact_message_event"]) == ("TO_APP", reaction)
+    assert "app_event" not in event
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"accept_time": "2024-08-18T14:18:18Z"}, "app_event"),
         ({"app_event": {"composing_event": {}, "generic_event": {"payload": {}}}}, "app_event"),
         ({"app_event": {"composing_event": {}}}, "accept_time"),
+        (
+            {"app_event": {"composing_event": {}}, "contact_event": {"composing_event": {}}},
+            "app_event",
+        ),
+        (
+            {"contact_event": {"reaction_event": {}}, "accept_time": "2024-08-18T14:18:18Z"},
+            "contact_event",
+        ),
     ],
 )
 async def test_inject_event_validates_its_body(api: Api, body: dict[str, Any], field: str) -> None:
-    """Exactly one AppEvent and an accept_time are required."""
+    """Exactly one event of a known family and an accept_time are required."""
     conversation_id = await conversation_of_a_send(api)
     reply = await api.v1("POST", f"conversations/{conversation_id}:inject-event", json_body=body)
     assert field in bad_fields(reply)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import attrs
 import pytest
-from yarl import URL
 
 from conversation_async import ConversationClient, NotFoundError
 from conversation_async.models import (
@@ -20,7 +16,7 @@ from conversation_async.models import (
     TelegramCredentials,
 )
 from conversation_async.testing import Emulator
-from tests.conftest import FAST_RETRY
+from tests.resources.conftest import Wire
 
 SMS = ConversationChannelCredential(
     channel="SMS",
@@ -31,47 +27,8 @@ TELEGRAM = ConversationChannelCredential(
 )
 
 
-@attrs.define
-class Sent:
-    """One HTTP request as it left the client: method, full URL (with query) and body."""
-
-    method: str
-    url: URL
-    body: bytearray = attrs.field(factory=bytearray)
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@pytest.fixture
-async def wire(emulator: Emulator) -> AsyncIterator[tuple[ConversationClient, list[Sent]]]:
-    """A client for the emulator plus the list of API requests it sent, as sent."""
-    sent: list[Sent] = []
-
-    async def on_start(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
-    ) -> None:
-        context.sent = Sent(params.method, params.url)
-        if "/v1/projects/" in params.url.path:
-            sent.append(context.sent)
-
-    async def on_chunk(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestChunkSentParams
-    ) -> None:
-        context.sent.body.extend(params.chunk)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    trace.on_request_chunk_sent.append(on_chunk)
-    async with (
-        aiohttp.ClientSession(trace_configs=[trace]) as session,
-        emulator.client(session=session, retry=FAST_RETRY) as client,
-    ):
-        yield client, sent
-
-
 async def test_app_lifecycle_create_get_list_update_delete(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """An app can be created, read, listed, partly updated and deleted."""
     client, sent = wire
@@ -112,7 +69,7 @@ async def test_each_method_calls_its_catalog_route_once(
 
 
 async def test_create_sends_only_the_given_fields(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """Unset settings are left out; the credential sits under its own key."""
     client, sent = wire
@@ -134,7 +91,7 @@ async def test_create_sends_only_the_given_fields(
 
 
 async def test_update_mask_names_every_changed_field(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """Two changed fields are masked comma-joined, in model order."""
     client, sent = wire

@@ -10,11 +10,14 @@ import pytest
 
 from conversation_async.resources._base import (
     ENDPOINT_ATTRIBUTE,
+    changed_fields,
     check_page_size,
     endpoint,
+    exactly_one,
     exclusive,
     query,
     require,
+    require_any,
     segment,
     update_mask,
 )
@@ -110,3 +113,23 @@ def test_endpoint_marks_the_function_and_keeps_it_callable() -> None:
 
     assert getattr(list_apps, ENDPOINT_ATTRIBUTE) == ("GET", "/v1/projects/{project_id}/apps")
     assert list_apps() == "ok"
+
+
+def test_require_any_names_the_alternatives() -> None:
+    """With none of the alternatives given, the error lists them all."""
+    with pytest.raises(ValueError, match="pass conversation_id or contact_id"):
+        require_any(conversation_id=None, contact_id="")
+
+
+def test_exactly_one_refuses_none_and_two() -> None:
+    """Exactly one of the arguments must be given."""
+    with pytest.raises(ValueError, match="pass a, b or c"):
+        exactly_one(a=None, b=None, c=None)
+    with pytest.raises(ValueError, match="only one of"):
+        exactly_one(a=1, b=2, c=None)
+    exactly_one(a=None, b=2, c=None)
+
+
+def test_changed_fields_lists_the_fields_set() -> None:
+    """The fields an update changes, without building the mask."""
+    assert changed_fields(Patch(metadata="m")) == ["metadata"]

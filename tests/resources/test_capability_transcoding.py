@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from typing import Any
-
-import aiohttp
-import attrs
 import pytest
-from yarl import URL
 
 from conversation_async import ConversationClient
 from conversation_async.models import (
@@ -19,48 +12,9 @@ from conversation_async.models import (
     TextMessage,
 )
 from conversation_async.testing import Emulator
-from tests.conftest import FAST_RETRY
+from tests.resources.conftest import Wire
 
 RECIPIENT = IdentifiedRecipient.of(("SMS", "+46700000001"))
-
-
-@attrs.define
-class Sent:
-    """One HTTP request as it left the client: method, full URL (with query) and body."""
-
-    method: str
-    url: URL
-    body: bytearray = attrs.field(factory=bytearray)
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@pytest.fixture
-async def wire(emulator: Emulator) -> AsyncIterator[tuple[ConversationClient, list[Sent]]]:
-    """A client for the emulator plus the list of API requests it sent, as sent."""
-    sent: list[Sent] = []
-
-    async def on_start(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
-    ) -> None:
-        context.sent = Sent(params.method, params.url)
-        if "/v1/projects/" in params.url.path:
-            sent.append(context.sent)
-
-    async def on_chunk(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestChunkSentParams
-    ) -> None:
-        context.sent.body.extend(params.chunk)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    trace.on_request_chunk_sent.append(on_chunk)
-    async with (
-        aiohttp.ClientSession(trace_configs=[trace]) as session,
-        emulator.client(session=session, retry=FAST_RETRY) as client,
-    ):
-        yield client, sent
 
 
 async def test_capability_query_echoes_the_query(
@@ -101,7 +55,7 @@ async def test_transcode_returns_one_native_message_per_channel(
 
 
 async def test_transcode_sends_bare_content_and_from_under_its_wire_name(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """Bare content is wrapped in an AppMessage; from_ travels as "from"."""
     client, sent = wire

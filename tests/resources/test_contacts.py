@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
-import aiohttp
 import pytest
-import yarl
 
 from conversation_async import ConversationClient, NotFoundError
 from conversation_async.models import (
@@ -21,40 +15,7 @@ from conversation_async.models import (
     IdentityConflict,
 )
 from conversation_async.testing import Emulator
-from tests.conftest import FAST_RETRY
-
-
-@dataclass
-class Sent:
-    """One request as it went over the wire."""
-
-    method: str
-    url: yarl.URL
-    body: bytes = b""
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@pytest.fixture
-async def wire(emulator: Emulator) -> AsyncIterator[tuple[ConversationClient, list[Sent]]]:
-    """A client for the emulator whose requests are recorded by an aiohttp trace."""
-    sent: list[Sent] = []
-
-    async def on_start(_: aiohttp.ClientSession, __: SimpleNamespace, params: Any) -> None:
-        sent.append(Sent(params.method, params.url))
-
-    async def on_chunk(_: aiohttp.ClientSession, __: SimpleNamespace, params: Any) -> None:
-        sent[-1].body += params.chunk
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    trace.on_request_chunk_sent.append(on_chunk)
-    async with (
-        aiohttp.ClientSession(trace_configs=[trace]) as session,
-        emulator.client(session=session, retry=FAST_RETRY) as client,
-    ):
-        yield client, sent
+from tests.resources.conftest import Wire
 
 
 def sms(identity: str) -> ChannelIdentity:
@@ -70,9 +31,7 @@ async def new_contact(
     return await client.contacts.create(channel_identities=[held], **kwargs)
 
 
-async def test_contact_lifecycle(
-    emulator: Emulator, wire: tuple[ConversationClient, list[Sent]]
-) -> None:
+async def test_contact_lifecycle(emulator: Emulator, wire: Wire) -> None:
     """create -> get -> list over pages -> update one field -> delete -> get is 404."""
     client, sent = wire
     created = await new_contact(client, "+46700000001", display_name="Ada", email="a@x.se")
@@ -97,9 +56,7 @@ async def test_contact_lifecycle(
         await client.contacts.get(contact_id=created.id)
 
 
-async def test_create_sends_every_field(
-    emulator: Emulator, wire: tuple[ConversationClient, list[Sent]]
-) -> None:
+async def test_create_sends_every_field(emulator: Emulator, wire: Wire) -> None:
     """create() sends the create-request fields under their wire names, and nothing else."""
     client, sent = wire
     await new_contact(

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-import aiohttp
 import pytest
-import yarl
 
 from conversation_async import ConversationClient, NotFoundError
 from conversation_async.models import (
@@ -25,40 +19,7 @@ from conversation_async.models import (
     TextMessage,
 )
 from conversation_async.testing import Emulator
-from tests.conftest import FAST_RETRY
-
-
-@dataclass
-class Sent:
-    """One request as it went over the wire."""
-
-    method: str
-    url: yarl.URL
-    body: bytes = b""
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@pytest.fixture
-async def wire(emulator: Emulator) -> AsyncIterator[tuple[ConversationClient, list[Sent]]]:
-    """A client for the emulator whose requests are recorded by an aiohttp trace."""
-    sent: list[Sent] = []
-
-    async def on_start(_: aiohttp.ClientSession, __: SimpleNamespace, params: Any) -> None:
-        sent.append(Sent(params.method, params.url))
-
-    async def on_chunk(_: aiohttp.ClientSession, __: SimpleNamespace, params: Any) -> None:
-        sent[-1].body += params.chunk
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    trace.on_request_chunk_sent.append(on_chunk)
-    async with (
-        aiohttp.ClientSession(trace_configs=[trace]) as session,
-        emulator.client(session=session, retry=FAST_RETRY) as client,
-    ):
-        yield client, sent
+from tests.resources.conftest import Wire
 
 
 def sms(identity: str) -> ChannelIdentity:
@@ -103,9 +64,7 @@ def last_text(recent: ConversationRecentMessage) -> str | None:
     return content.text if isinstance(content, TextMessage) else None
 
 
-async def test_conversation_lifecycle(
-    emulator: Emulator, wire: tuple[ConversationClient, list[Sent]]
-) -> None:
+async def test_conversation_lifecycle(emulator: Emulator, wire: Wire) -> None:
     """create -> get -> list over pages -> update one field -> delete -> get is 404."""
     client, sent = wire
     created = await new_conversation(
@@ -157,7 +116,7 @@ async def test_list_filters_by_contact_and_activity(
 
 
 async def test_update_merge_patch_sends_the_strategy_and_merges_metadata(
-    emulator: Emulator, wire: tuple[ConversationClient, list[Sent]]
+    emulator: Emulator, wire: Wire
 ) -> None:
     """metadata_update_strategy=MERGE_PATCH travels beside update_mask and merges."""
     client, sent = wire
@@ -199,7 +158,7 @@ async def test_stop_makes_the_conversation_inactive(
 
 
 async def test_inject_message_is_listed_with_the_conversation_messages(
-    emulator: Emulator, wire: tuple[ConversationClient, list[Sent]]
+    emulator: Emulator, wire: Wire
 ) -> None:
     """A bare app content is wrapped in an AppMessage, stored as injected and listed."""
     client, sent = wire
@@ -331,6 +290,19 @@ async def test_inject_event_stores_an_event_readable_through_events(
     event = await client.events.get(event_id=injected.event_id)
     assert event.app_event == GenericEvent(payload={"k": "v"})
     assert event.conversation_id == conversation.id
+
+
+async def test_inject_event_accepts_a_contact_event(client: ConversationClient) -> None:
+    """A contact-side event can be injected too and reads back under contact_event."""
+    conversation = await new_conversation(client, "+46700000003")
+    assert conversation.id is not None
+    injected = await client.conversations.inject_event(
+        conversation_id=conversation.id, accept_time=minutes_ago(1), contact_event=ComposingEvent()
+    )
+    assert injected.event_id is not None
+    event = await client.events.get(event_id=injected.event_id)
+    assert event.contact_event == ComposingEvent()
+    assert event.app_event is None
 
 
 @pytest.mark.parametrize(

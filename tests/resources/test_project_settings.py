@@ -2,63 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from typing import Any
-
-import aiohttp
-import attrs
 import pytest
-from yarl import URL
 
 from conversation_async import ConversationClient, NotFoundError
 from conversation_async.models import ContactSettings
 from conversation_async.testing import Emulator
-from tests.conftest import FAST_RETRY
+from tests.resources.conftest import Wire
 
 
-@attrs.define
-class Sent:
-    """One HTTP request as it left the client: method, full URL (with query) and body."""
-
-    method: str
-    url: URL
-    body: bytearray = attrs.field(factory=bytearray)
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@pytest.fixture
-async def wire(emulator: Emulator) -> AsyncIterator[tuple[ConversationClient, list[Sent]]]:
-    """A client for the emulator plus the list of API requests it sent, as sent."""
-    sent: list[Sent] = []
-
-    async def on_start(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
-    ) -> None:
-        context.sent = Sent(params.method, params.url)
-        if "/v1/projects/" in params.url.path:
-            sent.append(context.sent)
-
-    async def on_chunk(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestChunkSentParams
-    ) -> None:
-        context.sent.body.extend(params.chunk)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    trace.on_request_chunk_sent.append(on_chunk)
-    async with (
-        aiohttp.ClientSession(trace_configs=[trace]) as session,
-        emulator.client(session=session, retry=FAST_RETRY) as client,
-    ):
-        yield client, sent
-
-
-async def test_settings_lifecycle_create_get_update_delete(
-    emulator: Emulator, wire: tuple[ConversationClient, list[Sent]]
-) -> None:
+async def test_settings_lifecycle_create_get_update_delete(emulator: Emulator, wire: Wire) -> None:
     """Settings can be created, read, changed without an update_mask, and deleted."""
     client, sent = wire
     created = await client.project_settings.create(

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
-import attrs
 import pytest
-import yarl
 
 from conversation_async import BadRequestError, ConversationClient, NotFoundError
 from conversation_async.models import (
@@ -21,6 +16,7 @@ from conversation_async.models import (
 )
 from conversation_async.testing import Emulator
 from tests.conftest import FAST_RETRY
+from tests.resources.conftest import Wire
 
 
 def translation(language_code: str, text: str, version: str = "1") -> TemplateTranslation:
@@ -40,45 +36,6 @@ async def create(client: ConversationClient, **kwargs: Any) -> TemplateV2:
     kwargs.setdefault("default_translation", "en-US")
     kwargs.setdefault("translations", [ENGLISH, SWEDISH])
     return await client.templates.create(**kwargs)
-
-
-@attrs.define
-class Sent:
-    """One request as it left the client: method, URL and body bytes."""
-
-    method: str
-    url: yarl.URL
-    body: bytearray = attrs.field(factory=bytearray)
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@pytest.fixture
-async def wire(emulator: Emulator) -> AsyncIterator[tuple[ConversationClient, list[Sent]]]:
-    """A client for the emulator plus the templates requests it sent, as sent."""
-    sent: list[Sent] = []
-
-    async def on_start(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
-    ) -> None:
-        context.sent = Sent(params.method, params.url)
-        if "/templates" in params.url.path:
-            sent.append(context.sent)
-
-    async def on_chunk(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestChunkSentParams
-    ) -> None:
-        context.sent.body.extend(params.chunk)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    trace.on_request_chunk_sent.append(on_chunk)
-    async with (
-        aiohttp.ClientSession(trace_configs=[trace]) as session,
-        emulator.client(session=session, retry=FAST_RETRY) as client,
-    ):
-        yield client, sent
 
 
 def unused_port() -> int:
@@ -114,7 +71,7 @@ async def test_create_sends_the_template_on_the_v2_route(
 
 
 async def test_create_and_update_send_only_writable_fields(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """POST sends no version or times; PUT sends the whole template with its version."""
     client, sent = wire
@@ -150,7 +107,7 @@ async def test_create_and_update_send_only_writable_fields(
 
 
 async def test_list_translations_sends_the_filters_as_query(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """language_code and translation_version travel as query parameters; None ones don't."""
     client, sent = wire

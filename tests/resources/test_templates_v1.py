@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
-import attrs
 import pytest
-import yarl
 
 from conversation_async import ConversationClient, NotFoundError
 from conversation_async.models import (
@@ -22,6 +17,7 @@ from conversation_async.models import (
 )
 from conversation_async.testing import Emulator
 from tests.conftest import FAST_RETRY
+from tests.resources.conftest import Wire
 
 DEPRECATED = r"deprecated.*use client\.templates "
 """What every v1 warning says: it is deprecated, and where to go instead."""
@@ -62,45 +58,6 @@ async def call_ignoring_not_found(
 ) -> None:
     with contextlib.suppress(NotFoundError):
         await getattr(client.templates_v1, method)(**arguments)
-
-
-@attrs.define
-class Sent:
-    """One request as it left the client: method, URL and body bytes."""
-
-    method: str
-    url: yarl.URL
-    body: bytearray = attrs.field(factory=bytearray)
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@pytest.fixture
-async def wire(emulator: Emulator) -> AsyncIterator[tuple[ConversationClient, list[Sent]]]:
-    """A client for the emulator plus the templates requests it sent, as sent."""
-    sent: list[Sent] = []
-
-    async def on_start(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
-    ) -> None:
-        context.sent = Sent(params.method, params.url)
-        if "/templates" in params.url.path:
-            sent.append(context.sent)
-
-    async def on_chunk(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestChunkSentParams
-    ) -> None:
-        context.sent.body.extend(params.chunk)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    trace.on_request_chunk_sent.append(on_chunk)
-    async with (
-        aiohttp.ClientSession(trace_configs=[trace]) as session,
-        emulator.client(session=session, retry=FAST_RETRY) as client,
-    ):
-        yield client, sent
 
 
 def unused_port() -> int:
@@ -166,7 +123,7 @@ async def test_update_changes_only_the_given_fields(
 
 
 async def test_update_sends_the_set_fields_as_update_mask(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """The PATCH body holds only the fields given, and update_mask names exactly them."""
     client, sent = wire

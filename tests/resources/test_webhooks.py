@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import attrs
 import pytest
-from yarl import URL
 
 from conversation_async import BadRequestError, ConversationClient, NotFoundError
 from conversation_async.models import (
@@ -19,50 +15,11 @@ from conversation_async.models import (
     WebhookTrigger,
 )
 from conversation_async.testing import Emulator
-from tests.conftest import FAST_RETRY
+from tests.resources.conftest import Wire
 
 SMS = ConversationChannelCredential(
     channel="SMS", credential=StaticBearerCredential(claimed_identity="plan", token="t")
 )
-
-
-@attrs.define
-class Sent:
-    """One HTTP request as it left the client: method, full URL (with query) and body."""
-
-    method: str
-    url: URL
-    body: bytearray = attrs.field(factory=bytearray)
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@pytest.fixture
-async def wire(emulator: Emulator) -> AsyncIterator[tuple[ConversationClient, list[Sent]]]:
-    """A client for the emulator plus the list of API requests it sent, as sent."""
-    sent: list[Sent] = []
-
-    async def on_start(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
-    ) -> None:
-        context.sent = Sent(params.method, params.url)
-        if "/v1/projects/" in params.url.path:
-            sent.append(context.sent)
-
-    async def on_chunk(
-        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestChunkSentParams
-    ) -> None:
-        context.sent.body.extend(params.chunk)
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
-    trace.on_request_chunk_sent.append(on_chunk)
-    async with (
-        aiohttp.ClientSession(trace_configs=[trace]) as session,
-        emulator.client(session=session, retry=FAST_RETRY) as client,
-    ):
-        yield client, sent
 
 
 async def new_app(client: ConversationClient) -> str:
@@ -70,7 +27,7 @@ async def new_app(client: ConversationClient) -> str:
 
 
 async def test_webhook_lifecycle_create_get_list_update_delete(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """A webhook can be created, read, listed with its app, partly updated and deleted."""
     client, sent = wire
@@ -138,7 +95,7 @@ async def test_duplicate_target_for_an_app_is_a_bad_request(client: Conversation
 
 
 async def test_update_sends_the_new_trigger_list_whole(
-    wire: tuple[ConversationClient, list[Sent]],
+    wire: Wire,
 ) -> None:
     """Changing triggers masks and sends only the triggers, replacing the list."""
     client, sent = wire
