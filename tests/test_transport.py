@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 
 import pytest
@@ -25,7 +24,7 @@ from conversation_async import (
 from conversation_async.models import AppMessage, IdentifiedRecipient, TextMessage
 from conversation_async.serde import UnknownVariant
 from conversation_async.testing import Emulator, ScriptedResponse
-from tests.conftest import FAST_RETRY
+from tests.conftest import FAST_RETRY, unused_port
 
 RECIPIENT = IdentifiedRecipient.of(("SMS", "+46700000001"))
 EXPIRED = {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'}
@@ -196,9 +195,7 @@ async def test_unreachable_host_raises_transport_error_after_retrying(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A refused connection is retried (nothing was sent), then raised as not sent."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = unused_port()
     client = ConversationClient(
         "p",
         "id",

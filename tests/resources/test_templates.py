@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from conversation_async.models import (
     TextMessage,
 )
 from conversation_async.testing import Emulator
-from tests.conftest import FAST_RETRY
+from tests.conftest import FAST_RETRY, unused_port
 from tests.resources.conftest import Wire
 
 
@@ -38,11 +37,24 @@ async def create(client: ConversationClient, **kwargs: Any) -> TemplateV2:
     return await client.templates.create(**kwargs)
 
 
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+async def test_template_lifecycle_create_get_list_update_delete(client: ConversationClient) -> None:
+    """A template goes through create, get, list, a versioned update and delete."""
+    created = await create(client, id="lifecycle")
+    assert await client.templates.get(template_id="lifecycle") == created
+    await create(client, id="other")
+    assert {t.id for t in await client.templates.list()} == {"lifecycle", "other"}
+    updated = await client.templates.update(
+        template_id="lifecycle",
+        version=1,
+        default_translation="sv-SE",
+        translations=[SWEDISH],
+        description="now Swedish only",
+    )
+    assert (updated.version, updated.default_translation) == (2, "sv-SE")
+    await client.templates.delete(template_id="lifecycle")
+    with pytest.raises(NotFoundError):
+        await client.templates.get(template_id="lifecycle")
+    assert [t.id for t in await client.templates.list()] == ["other"]
 
 
 async def test_create_returns_the_template_at_version_1(client: ConversationClient) -> None:

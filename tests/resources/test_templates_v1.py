@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from conversation_async.models import (
     V1TemplateTranslation,
 )
 from conversation_async.testing import Emulator
-from tests.conftest import FAST_RETRY
+from tests.conftest import FAST_RETRY, unused_port
 from tests.resources.conftest import Wire
 
 DEPRECATED = r"deprecated.*use client\.templates "
@@ -60,11 +59,25 @@ async def call_ignoring_not_found(
         await getattr(client.templates_v1, method)(**arguments)
 
 
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+async def test_template_v1_lifecycle_create_get_list_update_delete(
+    client: ConversationClient,
+) -> None:
+    """A v1 template goes through create, get, list, update and delete (each call warns)."""
+    created = await create(client, id="v1-lifecycle")
+    assert await get(client, "v1-lifecycle") == created
+    await create(client, id="v1-other")
+    with deprecated():
+        assert {t.id for t in await client.templates_v1.list()} == {"v1-lifecycle", "v1-other"}
+    with deprecated():
+        updated = await client.templates_v1.update(
+            template_id="v1-lifecycle", description="changed"
+        )
+    assert updated.description == "changed"
+    assert [t.content for t in updated.translations or []] == [ENGLISH.content]
+    with deprecated():
+        await client.templates_v1.delete(template_id="v1-lifecycle")
+    with pytest.raises(NotFoundError), deprecated():
+        await client.templates_v1.get(template_id="v1-lifecycle")
 
 
 async def test_create_returns_the_template(emulator: Emulator, client: ConversationClient) -> None:
