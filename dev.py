@@ -66,7 +66,7 @@ def main(argv: list[str]) -> int:
     for command in (
         (python, "-m", "ruff", "check", "."),
         (python, "-m", "ruff", "format", "--check", "."),
-        (python, "-m", "mypy", "--strict", "conversation_async"),
+        (python, "-m", "mypy", "--strict", "conversation_async", "examples"),
     ):
         if code := run(*command):
             return code

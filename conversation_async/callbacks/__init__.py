@@ -5,8 +5,10 @@
 ``parse_callback(body)`` turns the body into its typed event: one :class:`CallbackEvent`
 subclass per trigger (``MessageInboundEvent``, ``MessageDeliveryEvent``...), or an
 :class:`UnknownCallbackEvent` for a payload this SDK does not know.
+``CallbackReceiver`` serves all of it on an aiohttp.web route for bots and web apps.
 """
 
+from .aiohttp import CallbackReceiver, ReceiverStats
 from .events import *  # noqa: F403
 from .events import __all__ as _events_all
 from .parse import (
@@ -26,8 +28,10 @@ from .signature import (
 
 __all__ = [
     "EVENT_CLASSES",
+    "CallbackReceiver",
     "TRIGGER_ALIASES",
     "NonceCache",
+    "ReceiverStats",
     "SignatureVerifier",
     "Verdict",
     "event_class_for_trigger",

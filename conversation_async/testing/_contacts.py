@@ -4,6 +4,11 @@ Several contacts may hold one channel identity (the API's identity conflicts); s
 identity reach the oldest holder. Deleting a contact deletes its conversations with their
 messages and events; merging moves all of them to the kept contact. Identity conflicts are
 computed per request and listed by identity; their page cursor is a position in that list.
+
+Contacts belong to the project, not to an app, so CONTACT_CREATE / UPDATE / DELETE / MERGE
+callbacks go to the subscribed webhooks of every app (each with its own ``app_id`` in the
+envelope). Only these API operations notify: contacts that sends and inbound messages
+create implicitly, and conversations deleted with their contact, send no callback.
 """
 
 from __future__ import annotations
@@ -96,6 +101,11 @@ class ContactRoutes(RouteProvider):
             raise not_found(f"Contact {contact_id} not found")
         return contact
 
+    def _notify(self, trigger: str, key: str, payload: dict[str, Any]) -> None:
+        """One contact callback to every app's webhooks subscribed to ``trigger``."""
+        if self._store.webhooks:
+            self._callbacks.notify(None, [(trigger, key, payload)])
+
     async def list_contacts(self, request: web.Request) -> web.Response:
         """ListContacts: all, or by ``external_id``, or by ``channel`` + ``identity``."""
         params = Params(request.query.get)
@@ -139,6 +149,7 @@ class ContactRoutes(RouteProvider):
         if problems:
             raise invalid_argument(problems)
         self._store.add_contact(contact)
+        self._notify("CONTACT_CREATE", "contact_create_notification", {"contact": contact})
         return json_response(contact)
 
     async def get(self, request: web.Request) -> web.Response:
@@ -157,12 +168,14 @@ class ContactRoutes(RouteProvider):
         contact.clear()
         contact.update(updated)
         self._store.reindex_contacts()
+        self._notify("CONTACT_UPDATE", "contact_update_notification", {"contact": contact})
         return json_response(contact)
 
     async def delete(self, request: web.Request) -> web.Response:
         """DeleteContact: also deletes the contact's conversations, messages and events."""
         contact = self._lookup(request)
         self._store.delete_contact(contact["id"])
+        self._notify("CONTACT_DELETE", "contact_delete_notification", {"contact": contact})
         return empty_response()
 
     async def merge(self, request: web.Request) -> web.Response:
@@ -180,7 +193,14 @@ class ContactRoutes(RouteProvider):
             problems.append(("strategy", "must be MERGE"))
         if problems:
             raise invalid_argument(problems)
-        return json_response(self._store.merge_contacts(destination["id"], source_id))
+        deleted = copy.deepcopy(self._store.contacts[source_id])
+        preserved = self._store.merge_contacts(destination["id"], source_id)
+        self._notify(
+            "CONTACT_MERGE",
+            "contact_merge_notification",
+            {"preserved_contact": preserved, "deleted_contact": deleted},
+        )
+        return json_response(preserved)
 
     async def channel_profile(self, request: web.Request) -> web.Response:
         """GetChannelProfile: a deterministic ``profile_name`` for the recipient."""

@@ -6,6 +6,10 @@ is a 400 naming ``active`` (stop the first one instead). A conversation's contac
 Injected messages and events keep their own ``accept_time`` and are listed at that time.
 Recent conversations are ordered per request by their newest message (conversations without
 one come last, without ``last_message``); their page cursor is a position in that order.
+
+CreateConversation, StopActiveConversation (of an active conversation) and
+DeleteConversation notify the conversation's app with CONVERSATION_START / _STOP / _DELETE;
+conversations that sends create, and ``active`` changed by UpdateConversation, do not.
 """
 
 from __future__ import annotations
@@ -153,6 +157,13 @@ class ConversationRoutes(RouteProvider):
                 ("active", f"conversation {active} is already active for this app and contact")
             )
 
+    def _notify(self, trigger: str, key: str, conversation: dict[str, Any]) -> None:
+        """One conversation callback to the conversation's app's subscribed webhooks."""
+        if self._store.webhooks:
+            self._callbacks.notify(
+                conversation["app_id"], [(trigger, key, {"conversation": conversation})]
+            )
+
     async def list_conversations(self, request: web.Request) -> web.Response:
         """ListConversations: by ``app_id`` and/or ``contact_id``, oldest first."""
         params = Params(request.query.get)
@@ -207,6 +218,7 @@ class ConversationRoutes(RouteProvider):
         if problems:
             raise invalid_argument(problems)
         self._store.add_conversation(conversation)
+        self._notify("CONVERSATION_START", "conversation_start_notification", conversation)
         return json_response(conversation)
 
     async def get(self, request: web.Request) -> web.Response:
@@ -240,12 +252,18 @@ class ConversationRoutes(RouteProvider):
 
     async def delete(self, request: web.Request) -> web.Response:
         """DeleteConversation: removes it with all its messages and events."""
-        self._store.delete_conversation(self._lookup(request)["id"])
+        conversation = self._lookup(request)
+        self._store.delete_conversation(conversation["id"])
+        self._notify("CONVERSATION_DELETE", "conversation_delete_notification", conversation)
         return empty_response()
 
     async def stop(self, request: web.Request) -> web.Response:
         """StopActiveConversation: ``active`` becomes false."""
-        self._store.set_active(self._lookup(request), False)
+        conversation = self._lookup(request)
+        was_active = conversation["active"]
+        self._store.set_active(conversation, False)
+        if was_active:
+            self._notify("CONVERSATION_STOP", "conversation_stop_notification", conversation)
         return empty_response()
 
     async def inject_message(self, request: web.Request) -> web.Response:

@@ -1,7 +1,8 @@
 """Events (catalog §2.5, §3.7): ``events:send`` and the stored ConversationEvents.
 
 A send resolves the recipient to a contact and conversation exactly like ``messages:send``
-(one store, so both see the same contacts). Listings are newest first, like messages.
+(one store, so both see the same contacts) and gets its EVENT_DELIVERY callbacks the same
+way (to ``callback_url`` or the app's webhooks). Listings are newest first, like messages.
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ class EventRoutes(RouteProvider):
             "accept_time": accept_time,
             "processing_mode": "CONVERSATION",
         }
-        store.add_event(event, app_id=app_id, accepted=accepted)
+        stored = store.add_event(event, app_id=app_id, accepted=accepted)
+        if store.webhooks or body.get("callback_url"):
+            self._callbacks.event_sent(stored, body)
         return json_response({"event_id": event_id, "accepted_time": accept_time})
 
     async def list_events(self, request: web.Request) -> web.Response:

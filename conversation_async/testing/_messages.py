@@ -2,7 +2,8 @@
 
 Route names are the API's operationIds; they key ``Emulator.requests_seen`` and
 ``Emulator.script``. Validation mirrors the API's first (synchronous) stage and answers 400
-INVALID_ARGUMENT with one field violation per problem found.
+INVALID_ARGUMENT with one field violation per problem found. A send that a webhook or its
+``callback_url`` can hear of gets its MESSAGE_SUBMIT / MESSAGE_DELIVERY callbacks.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def validate_send(body: dict[str, Any]) -> Violations:
     ttl = body.get("ttl")
     if ttl is not None and not (isinstance(ttl, str) and _TTL.fullmatch(ttl)):
         problems.append(("ttl", 'must be a duration in whole seconds such as "10s"'))
-    for name in ("message_metadata", "correlation_id", "processing_strategy"):
+    for name in ("message_metadata", "correlation_id", "processing_strategy", "callback_url"):
         value = body.get(name)
         if value is not None and not isinstance(value, str):
             problems.append((name, "must be a string"))
@@ -182,13 +183,15 @@ class MessageRoutes(RouteProvider):
             "processing_mode": "DISPATCH" if dispatch else "CONVERSATION",
             "injected": False,
         }
-        store.add_message(
+        stored = store.add_message(
             message,
             app_id=app_id,
             correlation_id=body.get("correlation_id"),
             request=body,
             accepted=accepted,
         )
+        if store.webhooks or body.get("callback_url"):  # else: no receiver, no extra work
+            self._callbacks.message_sent(stored, body)
         return json_response({"message_id": message_id, "accepted_time": accept_time})
 
     def _page(

@@ -2,7 +2,8 @@
 
 Transcoding renders a deterministic, plausible channel-native JSON string per channel (an
 ``explicit_channel_message`` for the channel wins, as in the API). A capability query only
-echoes; its real result would arrive as a callback. Project settings exist at most once per
+echoes; its result arrives later as a CAPABILITY callback (``CAPABILITY_FULL``) to the app's
+subscribed webhooks. Project settings exist at most once per
 project: creating them again is a 409 ALREADY_EXISTS; reading, changing or deleting absent
 settings is a 404.
 """
@@ -134,9 +135,32 @@ class MiscRoutes(RouteProvider):
         if problems:
             raise invalid_argument(problems)
         request_id = body.get("request_id") or self._store.new_id()
+        if self._store.webhooks:
+            self._callbacks.notify(
+                app_id,
+                [("CAPABILITY", "capability_notification", self._capability(request_id, body))],
+            )
         return json_response(
             {"app_id": app_id, "recipient": body["recipient"], "request_id": request_id}
         )
+
+    def _capability(self, request_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The CapabilityNotification for a query: the recipient's first identity is
+        fully capable (an unknown contact has no channel or identity; nothing is created)."""
+        recipient: dict[str, Any] = body["recipient"]
+        contact_id = recipient.get("contact_id")
+        if contact_id is not None:
+            contact = self._store.contacts.get(contact_id)
+            first = contact["channel_identities"][0] if contact else {}
+        else:
+            first = recipient["identified_by"]["channel_identities"][0]
+            contact_id = self._store.contact_of_identity(first["channel"], first["identity"])
+        notification = {"request_id": request_id, "contact_id": contact_id or ""}
+        for key in ("channel", "identity"):
+            if key in first:
+                notification[key] = first[key]
+        notification["capability_status"] = "CAPABILITY_FULL"
+        return notification
 
     def _settings(self) -> dict[str, Any]:
         settings = self._store.project_settings

@@ -7,7 +7,9 @@ responses and latency, then checks credentials and the project before the handle
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
@@ -15,19 +17,22 @@ from aiohttp import web
 
 from ._apps import AppRoutes
 from ._auth import TOKEN_PATH, Auth
+from ._callbacks import CallbackDelivery, CallbackSender
 from ._consents import ConsentRoutes
 from ._contacts import ContactRoutes
-from ._conversations import ConversationRoutes
+from ._conversations import CONTACT_MESSAGE_KEYS, ConversationRoutes
 from ._envelope import ApiError, not_found
 from ._events import EventRoutes
 from ._faults import Faults, ScriptedResponse
+from ._inbound import receive_message
 from ._messages import MessageRoutes
 from ._misc import MiscRoutes
 from ._pagination import PageTokens
+from ._params import non_empty_str, validate_one_of
 from ._routing import Context, Handler, RouteProvider
 from ._store import CONSENT_LISTS, Store
 from ._templates import TemplateV1Routes, TemplateV2Routes
-from ._webhooks import WebhookRoutes
+from ._webhooks import WebhookRoutes, validate_webhook
 
 if TYPE_CHECKING:
     from ..client import ConversationClient
@@ -88,9 +93,9 @@ class Emulator:
 
     - ``store.messages``: message ID -> ``StoredMessage`` with ``.message`` (the
       ConversationMessage JSON), ``.request`` (the raw SendMessageRequest or
-      InjectMessageRequest body), ``.app_id``, ``.correlation_id``, ``.sequence``,
-      ``.accepted``; ``store.events``: event ID -> ``StoredEvent`` (``.event``, ``.app_id``,
-      ``.sequence``, ``.accepted``).
+      InjectMessageRequest body, or what ``inbound_message`` was given), ``.app_id``,
+      ``.correlation_id``, ``.sequence``, ``.accepted``; ``store.events``: event ID ->
+      ``StoredEvent`` (``.event``, ``.app_id``, ``.sequence``, ``.accepted``).
     - ID -> JSON dict, exactly as the API answers them: ``store.contacts``,
       ``store.conversations`` (both shared with sends, which create them),
       ``store.apps``, ``store.webhooks``, ``store.templates`` (v2), ``store.templates_v1``.
@@ -117,6 +122,22 @@ class Emulator:
 
     A handler whose client disconnects is cancelled (so a passthrough send abandoned during
     its delay is not stored), and ``stop()`` cancels handlers still running after 1 s.
+
+    Callbacks (catalog §4), opt-in: HTTP webhooks (created with ``POST /webhooks`` or
+    ``add_webhook(...)``) receive signed POSTs for the triggers they subscribe to, and a
+    send's ``callback_url`` receives that message's receipts instead of the app's webhooks
+    (signed with the app's ``secret_for_overridden_callback_urls``). ``messages:send`` ->
+    MESSAGE_SUBMIT, MESSAGE_DELIVERY ``QUEUED_ON_CHANNEL``, then ``DELIVERED`` (or
+    ``FAILED`` for a ``delivery_failure_rate`` share, drawn from ``Emulator(seed=...)``);
+    ``events:send`` -> EVENT_DELIVERY the same way; contact CRUD -> CONTACT_* to every
+    app's webhooks; conversation create / stop / delete -> CONVERSATION_* to its app's;
+    ``capability:query`` -> CAPABILITY; ``inbound_message(...)`` -> MESSAGE_INBOUND. Each
+    callback waits ``delivery_delay`` seconds after the previous one to its target; failed
+    attempts (non-2xx, connection error, ``callback_timeout``) are retried after
+    ``callback_retry_base`` seconds, doubling, up to ``callback_max_attempts`` attempts.
+    Observe them with ``callbacks`` (:class:`CallbackDelivery` records),
+    ``callbacks_delivered``, ``callbacks_failed`` and ``await callbacks_settled()``;
+    ``stop()`` cancels deliveries still pending.
     """
 
     def __init__(
@@ -129,6 +150,7 @@ class Emulator:
         client_secret: str = "emulator-secret",  # noqa: S107 - a fake, published credential
         token_expires_in: int = 3600,
         latency: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         self._host = host
         self._port = port
@@ -139,6 +161,7 @@ class Emulator:
         self.latency = latency
         self._requests_seen: Counter[str] = Counter()
         self._store = Store(project_id)
+        self._callbacks = CallbackSender(self._store, project_id, seed=seed)
         self._app = self._build_app()
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -154,11 +177,15 @@ class Emulator:
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[_envelope_errors])
         app.router.add_route("POST", TOKEN_PATH, self._wrap(TOKEN_ROUTE, self._auth.token_endpoint))
-        context = Context(self._store, PageTokens(), self._project_id)
+        context = Context(self._store, PageTokens(), self._project_id, self._callbacks)
         for provider in PROVIDERS:
             for method, path, name, handler in provider(context).routes():
                 app.router.add_route(method, path, self._wrap(name, handler, api=True))
+        app.on_cleanup.append(self._close_callbacks)  # also when served by another runner
         return app
+
+    async def _close_callbacks(self, _: web.Application) -> None:
+        await self._callbacks.close()
 
     def _wrap(self, name: str, handler: Handler, *, api: bool = False) -> Handler:
         """Count, script, delay, authenticate, check the project, then run ``handler``."""
@@ -211,15 +238,18 @@ class Emulator:
             await runner.cleanup()
             raise
         self._runner = runner
+        self._callbacks.open()
         self._bound_port = int(runner.addresses[0][1])
         host = f"[{self._host}]" if ":" in self._host else self._host
         self._base_url = f"http://{host}:{self._bound_port}"
 
     async def stop(self) -> None:
-        """Stop serving and release the socket; safe to call more than once."""
+        """Stop serving, cancel pending callback deliveries and release the socket and the
+        delivery session; safe to call more than once."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self._callbacks.close()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -382,11 +412,172 @@ class Emulator:
         return self._store.remove_consent(app_id, list_type, identity)
 
     def reset(self) -> None:
-        """Forget stored state, counters and scripts; issued tokens stay valid."""
+        """Forget stored state, counters and scripts; issued tokens stay valid.
+
+        Pending callback deliveries are cancelled and the callback log and counters cleared.
+        """
         self._store.clear()
         self._requests_seen.clear()
         self._auth.expired_token_rejections = 0
         self._faults.clear()
+        self._callbacks.forget()
+
+    # -- callbacks -----------------------------------------------------------------------
+
+    def add_webhook(
+        self,
+        app_id: str,
+        target: str,
+        *,
+        triggers: Iterable[str],
+        secret: str | None = None,
+    ) -> dict[str, Any]:
+        """Register an HTTP webhook as ``POST /webhooks`` would, and return it.
+
+        Unlike the API, the app need not exist (a bot can be tested without creating its
+        app) and the per-app limit and unique-target checks are skipped; a malformed
+        webhook (empty target, unknown trigger) is a ``ValueError``.
+        """
+        if isinstance(triggers, str):
+            raise ValueError("triggers must be a list of trigger names, not one string")
+        webhook: dict[str, Any] = {
+            "id": self._store.new_id(),
+            "app_id": app_id,
+            "target": target,
+            "target_type": "HTTP",
+            "secret": secret or "",
+            "triggers": [str(trigger) for trigger in triggers],
+        }
+        problems = validate_webhook(webhook)
+        if problems:
+            raise ValueError("; ".join(f"{field}: {why}" for field, why in problems))
+        self._store.webhooks[webhook["id"]] = webhook
+        return webhook
+
+    def inbound_message(
+        self,
+        app_id: str,
+        channel_identity: tuple[str, str] | Mapping[str, Any],
+        *,
+        text: str | None = None,
+        contact_message: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Simulate a contact writing to ``app_id``; returns the stored ConversationMessage.
+
+        ``channel_identity`` is ``(channel, identity)`` or ``{"channel": ..., "identity":
+        ...}``; give exactly one of ``text`` or ``contact_message`` (a ContactMessage
+        object). The contact and conversation are found or created as sends do; the app's
+        webhooks get MESSAGE_INBOUND, after CONVERSATION_START when the message opens a
+        conversation of an app in CONVERSATION mode (an unknown ``app_id`` counts as one).
+        Call it inside the running event loop.
+        """
+        if isinstance(channel_identity, Mapping):
+            channel = channel_identity.get("channel")
+            identity = channel_identity.get("identity")
+        else:
+            channel, identity = channel_identity
+        if not (non_empty_str(app_id) and non_empty_str(channel) and non_empty_str(identity)):
+            raise ValueError("app_id, channel and identity must be non-empty strings")
+        if (text is None) == (contact_message is None):
+            raise ValueError("give exactly one of text or contact_message")
+        content = (
+            {"text_message": {"text": text}}
+            if contact_message is None
+            else copy.deepcopy(dict(contact_message))
+        )
+        problems = validate_one_of(content, CONTACT_MESSAGE_KEYS, "contact_message")
+        if problems:
+            raise ValueError("; ".join(f"{field}: {why}" for field, why in problems))
+        stored = receive_message(
+            self._store, self._callbacks, app_id, str(channel), str(identity), content
+        )
+        return stored.message
+
+    async def callbacks_settled(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - simple for tests
+        """Wait until no callback delivery is pending (delivered or given up).
+
+        Raises ``TimeoutError`` if deliveries are still pending after ``timeout`` seconds
+        (they go on).
+        """
+        await self._callbacks.settled(timeout)
+
+    @property
+    def callbacks(self) -> list[CallbackDelivery]:
+        """Every callback delivery so far, in the order first attempted."""
+        return self._callbacks.log
+
+    @property
+    def callbacks_delivered(self) -> int:
+        """Callbacks a target accepted (2xx)."""
+        return self._callbacks.delivered
+
+    @property
+    def callbacks_failed(self) -> int:
+        """Callbacks given up after ``callback_max_attempts`` failed attempts."""
+        return self._callbacks.failed
+
+    @property
+    def callbacks_pending(self) -> int:
+        """Targets with callbacks still to deliver (0 once settled)."""
+        return self._callbacks.pending
+
+    @property
+    def delivery_delay(self) -> float:
+        """Seconds between a target's consecutive callbacks (and before the first)."""
+        return self._callbacks.delivery_delay
+
+    @delivery_delay.setter
+    def delivery_delay(self, value: float) -> None:
+        self._callbacks.delivery_delay = _non_negative("delivery_delay", value)
+
+    @property
+    def delivery_failure_rate(self) -> float:
+        """Share (0..1) of messages and events whose final delivery report is FAILED."""
+        return self._callbacks.failure_rate
+
+    @delivery_failure_rate.setter
+    def delivery_failure_rate(self, value: float) -> None:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"delivery_failure_rate must be within 0..1, got {value}")
+        self._callbacks.failure_rate = float(value)
+
+    @property
+    def callback_timeout(self) -> float:
+        """Seconds one callback POST may take before it counts as failed."""
+        return self._callbacks.timeout
+
+    @callback_timeout.setter
+    def callback_timeout(self, value: float) -> None:
+        if value <= 0:
+            raise ValueError(f"callback_timeout must be > 0, got {value}")
+        self._callbacks.timeout = float(value)
+
+    @property
+    def callback_retry_base(self) -> float:
+        """Seconds before the first retry of a callback; each further retry waits twice as
+        long."""
+        return self._callbacks.retry_base
+
+    @callback_retry_base.setter
+    def callback_retry_base(self, value: float) -> None:
+        self._callbacks.retry_base = _non_negative("callback_retry_base", value)
+
+    @property
+    def callback_max_attempts(self) -> int:
+        """Attempts per callback (the first one included) before it is given up."""
+        return self._callbacks.max_attempts
+
+    @callback_max_attempts.setter
+    def callback_max_attempts(self, value: int) -> None:
+        if value < 1:
+            raise ValueError(f"callback_max_attempts must be >= 1, got {value}")
+        self._callbacks.max_attempts = int(value)
+
+
+def _non_negative(name: str, value: float) -> float:
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return float(value)
 
 
 def _check_list_type(list_type: str) -> None:

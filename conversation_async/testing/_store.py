@@ -73,7 +73,8 @@ class StoredMessage:
     """One stored message.
 
     ``message`` is the ConversationMessage exactly as GET returns it; ``request`` is the raw
-    decoded request body (SendMessageRequest, or InjectMessageRequest for injected ones);
+    decoded request body (SendMessageRequest, or InjectMessageRequest for injected ones; for
+    ``Emulator.inbound_message``, ``{app_id, channel_identity, contact_message}``);
     ``sequence`` orders messages (higher = newer); ``accepted`` is ``accept_time`` as a
     datetime.
     """

@@ -14,6 +14,8 @@ from multidict import CIMultiDictProxy
 
 from conversation_async.testing import Emulator
 
+from .callback_receiver import Receiver
+
 
 def basic(client_id: str, client_secret: str) -> str:
     """An ``Authorization: Basic ...`` header value."""
@@ -252,3 +254,20 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def api(http: aiohttp.ClientSession, emu: Emulator) -> Api:
     """The message routes, authenticated with a freshly issued bearer token."""
     return Api(http, emu, await get_token(http, emu))
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A started callback receiver on loopback, stopped after the test."""
+    collector = Receiver()
+    await collector.start()
+    yield collector
+    await collector.stop()
+
+
+def fast_callbacks(emulator: Emulator) -> Emulator:
+    """``emulator`` with millisecond callback delays and back-off, for a fast suite."""
+    emulator.delivery_delay = 0.001
+    emulator.callback_retry_base = 0.002
+    emulator.callback_timeout = 1.0
+    return emulator

@@ -9,6 +9,7 @@ def test_exports_are_pinned() -> None:
     """``conversation_async.testing`` exports exactly these names."""
     assert set(testing.__all__) == {
         "ROUTE_NAMES",
+        "CallbackDelivery",
         "Emulator",
         "ScriptedResponse",
         "Store",
