@@ -1,4 +1,4 @@
-"""Command line: ``python -m conversation_async demo`` and ``... emulator``."""
+"""Command line: ``python -m conversation_async demo | send-bulk | emulator``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ def main(argv: list[str] | None = None) -> int:
         help="send one message of each content type and list them back "
         "(embedded emulator unless SINCH_PROJECT_ID/CLIENT_ID/CLIENT_SECRET are set)",
     )
+    bulk = commands.add_parser(
+        "send-bulk",
+        help="send one message per CSV row (channel,identity,...) with a progress bar",
+    )
+    from ._bulk_cli import add_arguments
+
+    add_arguments(bulk)
     commands.add_parser(
         "emulator",
         help="run the emulator standalone (same options as python -m conversation_async.testing)",
@@ -27,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         return emulator_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "send-bulk":
+        from ._bulk_cli import run
+
+        return asyncio.run(run(args))
     from ._demo import run_demo
 
     return asyncio.run(run_demo())

@@ -65,8 +65,10 @@ class ConversationClient:
     ``timeout`` bounds one HTTP attempt, ``deadline`` a whole call including retries.
     ``max_retries`` (default 3) and ``retry_non_idempotent`` (repeat POSTs after 5xx or
     timeouts, which may duplicate sends) tune the default :class:`RetryPolicy`; pass
-    ``retry=RetryPolicy(...)`` instead to set back-off too. ``session`` is an
-    ``aiohttp.ClientSession`` to borrow; it is never closed here.
+    ``retry=RetryPolicy(...)`` instead to set back-off too. ``rate_limit`` caps requests
+    per second for the whole client (default: none until the API answers 429, then an
+    adaptive limit). ``session`` is an ``aiohttp.ClientSession`` to borrow; it is never
+    closed here.
     """
 
     messages: MessagesResource
@@ -101,6 +103,7 @@ class ConversationClient:
         retry_non_idempotent: bool | None = None,
         retry: RetryPolicy | None = None,
         connection_limit: int = 100,
+        rate_limit: float | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         config = ClientConfig(
@@ -115,6 +118,7 @@ class ConversationClient:
             timeout=timeout,
             deadline=deadline,
             connection_limit=connection_limit,
+            rate_limit=rate_limit,
             retry=_retry_policy(retry, max_retries, retry_non_idempotent),
         )
         self._setup(config, session, ssl_context)
@@ -173,6 +177,11 @@ class ConversationClient:
     def config(self) -> ClientConfig:
         """The immutable configuration (its ``repr`` hides the secret)."""
         return self._config
+
+    @property
+    def rate_limit(self) -> float | None:
+        """The client's current request-rate limit per second (None: no limit so far)."""
+        return self._transport.rate_limiter.limit
 
     @property
     def closed(self) -> bool:

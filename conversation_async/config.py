@@ -78,13 +78,19 @@ def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> N
         raise ConfigurationError(f"{attribute.name} must be > 0, got {value!r}")
 
 
+def _positive_or_none(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        _positive(instance, attribute, value)
+
+
 @attrs.frozen(kw_only=True)
 class ClientConfig:
     """Everything a :class:`~conversation_async.ConversationClient` needs to reach the API.
 
     ``timeout`` bounds one HTTP attempt (time spent waiting for a free connection is not
     counted); ``deadline`` bounds a whole call, retries and back-off included.
-    ``connection_limit`` caps concurrent HTTP requests of the client.
+    ``connection_limit`` caps concurrent HTTP requests of the client; ``rate_limit`` caps
+    its requests per second (None: no cap until the API answers 429, then adaptive).
     """
 
     project_id: str = attrs.field(validator=_non_empty)
@@ -98,6 +104,7 @@ class ClientConfig:
     timeout: float = attrs.field(default=30.0, validator=_positive)
     deadline: float = attrs.field(default=120.0, validator=_positive)
     connection_limit: int = attrs.field(default=100, validator=_positive)
+    rate_limit: float | None = attrs.field(default=None, validator=_positive_or_none)
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
 
     @property

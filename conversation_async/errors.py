@@ -28,9 +28,10 @@ Messages never contain credentials, tokens or request bodies.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
+
+from . import _json
 
 __all__ = [
     "ApiError",
@@ -206,8 +207,8 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 def parse_error_envelope(body: bytes) -> dict[str, Any]:
     """Read ``code``/``status``/``message``/``details`` from a nested, flat or non-JSON body."""
     try:
-        data = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+        data = _json.loads(body) if body else None
+    except ValueError:
         data = None
     if not isinstance(data, dict):
         text = body.decode("utf-8", "replace").strip()

@@ -29,6 +29,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._codegen import make_structure_fn, parse_rfc3339
 from .errors import SerializationError
 
 __all__ = [
@@ -89,11 +90,7 @@ def parse_timestamp(value: str) -> datetime:
     """Parse an RFC 3339 timestamp into an aware ``datetime`` (naive input is taken as UTC)."""
     if not isinstance(value, str):
         raise TypeError(f"expected an RFC 3339 string, got {type(value).__name__}")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        parsed = datetime.fromisoformat(value.upper())  # RFC 3339 allows "t" and "z"
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return parse_rfc3339(value)
 
 
 def format_timestamp(value: datetime) -> str:
@@ -134,81 +131,136 @@ def _open_enum(tp: Any) -> type[enum.StrEnum] | None:
     return None
 
 
-def _structure_open_enum(tp: Any) -> Callable[[Any, Any], Any]:
-    members = _open_enum(tp)
-    assert members is not None  # noqa: S101 - guarded by the predicate
-    lookup = members._value2member_map_
-
-    def hook(value: Any, _: Any) -> Any:
-        if not isinstance(value, str):
-            raise TypeError(f"expected a {members.__name__} string, got {type(value).__name__}")
-        return lookup.get(value, value)
-
-    return hook
-
-
-converter.register_structure_hook_factory(
-    lambda tp: _open_enum(tp) is not None, _structure_open_enum
-)
-
 _JSON_TYPES = (dict, list, str, int, float, bool)
+_NONE = type(None)
 
 
-def _json_passthrough(tp: Any) -> bool:
-    """``dict[str, Any] | str`` and similar unions of plain JSON types are kept as given."""
+def _split_optional(tp: Any) -> tuple[Any, bool]:
+    """``(X, True)`` for ``X | None``, ``(tp, False)`` for any other annotation."""
     args = _union_args(tp)
-    if not args:
+    if _NONE not in args:
+        return tp, False
+    rest = tuple(a for a in args if a is not _NONE)
+    return (rest[0] if len(rest) == 1 else typing.Union[rest]), True  # noqa: UP007
+
+
+def _is_plain_json(tp: Any) -> bool:
+    """``str``, ``int``..., or a container of anything: ``dict[str, Any]``, ``list[Any]``."""
+    origin = typing.get_origin(tp)
+    if origin is None:
+        return tp in _JSON_TYPES
+    return origin in (dict, list) and all(a in (Any, str) for a in typing.get_args(tp))
+
+
+def _is_json_passthrough(tp: Any) -> bool:
+    """``str``, ``dict[str, Any] | str`` and other unions of plain JSON types."""
+    return all(_is_plain_json(a) for a in (_union_args(tp) or (tp,)))
+
+
+def _handled_union(tp: Any) -> bool:
+    """Unions this module structures itself: open enums, plain JSON types, ``X | None``."""
+    if not _union_args(tp):
         return False
-    return all((typing.get_origin(a) or a) in _JSON_TYPES or a is type(None) for a in args)
+    inner, optional = _split_optional(tp)
+    return optional or _open_enum(inner) is not None or _is_json_passthrough(inner)
 
 
-def _structure_passthrough(tp: Any) -> Callable[[Any, Any], Any]:
-    accepted = tuple(typing.get_origin(a) or a for a in _union_args(tp))
-    if float in accepted and int not in accepted:
-        accepted += (int,)  # JSON has one number type: ``3`` is a valid ``float | None``
+def _structure_union(tp: Any) -> Callable[[Any, Any], Any]:
+    """One flat hook per annotation: the hot path of reading API answers."""
+    inner, optional = _split_optional(tp)
+    members = _open_enum(inner)
+    if members is not None:
+        lookup = members._value2member_map_
 
-    def hook(value: Any, _: Any) -> Any:
-        if not isinstance(value, accepted):
+        def open_enum(value: Any, _: Any) -> Any:
+            if value.__class__ is str:
+                return lookup.get(value, value)
+            if value is None and optional:
+                return None
+            if isinstance(value, str):
+                return lookup.get(value, value)
+            raise TypeError(f"expected a {members.__name__} string, got {type(value).__name__}")
+
+        return open_enum
+    if _is_json_passthrough(inner):
+        accepted = tuple(typing.get_origin(a) or a for a in (_union_args(inner) or (inner,)))
+        if float in accepted and int not in accepted:
+            accepted += (int,)  # JSON has one number type: ``3`` is a valid ``float``
+        if optional:
+            accepted += (_NONE,)
+
+        def passthrough(value: Any, _: Any) -> Any:
+            if isinstance(value, accepted):
+                return value
             raise TypeError(f"unexpected JSON type {type(value).__name__} for {tp}")
-        return value
 
-    return hook
+        return passthrough
+    hook: Callable[[Any, Any], Any] | None = None
 
+    def nullable(value: Any, _: Any) -> Any:
+        nonlocal hook
+        if value is None:
+            return None
+        if hook is None:
+            hook = converter.get_structure_hook(inner)
+        return hook(value, inner)
 
-converter.register_structure_hook_factory(_json_passthrough, _structure_passthrough)
-
-
-def _optional_of(tp: Any) -> Any:
-    """``X`` for an ``X | None`` annotation whose ``X`` is not a plain class, else None.
-
-    cattrs flattens ``(A | B) | None`` into ``A | B | None``, a union nobody registered;
-    these hooks hand the non-None part to the hook registered for it.
-    """
-    args = _union_args(tp)
-    if type(None) not in args:
-        return None
-    rest = tuple(a for a in args if a is not type(None))
-    if len(rest) == 1 and isinstance(rest[0], type):
-        return None  # cattrs handles Optional[SomeClass] itself
-    return rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007 - built at run time
-
-
-def _structure_optional(tp: Any) -> Callable[[Any, Any], Any]:
-    inner = _optional_of(tp)
-    hook = _lazy(lambda: converter.get_structure_hook(inner))
-    return lambda value, _: None if value is None else hook(value, inner)
+    return nullable
 
 
 def _unstructure_optional(tp: Any) -> Callable[[Any], Any]:
-    hook = _lazy(lambda: converter.get_unstructure_hook(_optional_of(tp)))
-    return lambda value: None if value is None else hook(value)
+    inner, _ = _split_optional(tp)
+    hook: Callable[[Any], Any] | None = None
+
+    def nullable(value: Any) -> Any:
+        nonlocal hook
+        if value is None:
+            return None
+        if hook is None:
+            hook = converter.get_unstructure_hook(inner)
+        return hook(value)
+
+    return nullable
+
+
+def _unstructure_handled(tp: Any) -> bool:
+    """``(A | B) | None`` unions, which cattrs flattens into a union nobody registered."""
+    inner, optional = _split_optional(tp)
+    return optional and not isinstance(inner, type)
+
+
+converter.register_structure_hook_factory(_handled_union, _structure_union)
+converter.register_unstructure_hook_factory(_unstructure_handled, _unstructure_optional)
+
+
+# --- models -----------------------------------------------------------------------------
+
+_GENERATING: set[Any] = set()
+
+
+def _nested_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    """The hook for a field's type; late-bound while that type's own hook is being made."""
+    if any(t in _GENERATING for t in (tp, *typing.get_args(tp))):
+        return converter.structure
+    return converter.get_structure_hook(tp)
+
+
+def _generated_structure(
+    cls: type, *, renames: Mapping[str, str] | None = None, raw: frozenset[str] = frozenset()
+) -> Callable[..., Any]:
+    """A pre-generated hook for ``cls`` (see :mod:`conversation_async._codegen`); ``raw``
+    fields become extra parameters of the hook, after ``(data, cls)``."""
+    _GENERATING.add(cls)
+    try:
+        return make_structure_fn(cls, _nested_hook, renames=renames, raw_fields=raw)
+    except ValueError:  # a default other than None: cattrs' generic hook handles it
+        return make_dict_structure_fn(cls, converter)
+    finally:
+        _GENERATING.discard(cls)
 
 
 converter.register_structure_hook_factory(
-    lambda tp: _optional_of(tp) is not None, _structure_optional
-)
-converter.register_unstructure_hook_factory(
-    lambda tp: _optional_of(tp) is not None, _unstructure_optional
+    lambda tp: isinstance(tp, type) and attrs.has(tp), _generated_structure
 )
 
 
@@ -217,14 +269,39 @@ converter.register_unstructure_hook_factory(
 
 def _lazy(build: Callable[[], Callable[..., T]]) -> Callable[..., T]:
     """Defer building a hook to its first call, so model modules can register in any order."""
-    cache: list[Callable[..., T]] = []
+    built: Callable[..., T] | None = None
 
     def call(*args: Any) -> T:
-        if not cache:
-            cache.append(build())
-        return cache[0](*args)
+        nonlocal built
+        if built is None:
+            built = build()
+        return built(*args)
 
     return call
+
+
+def _structure_hooks(variants: Mapping[str, type]) -> Callable[[], dict[str, Any]]:
+    """Each variant's structure hook, looked up once (on first use) instead of per call."""
+    table: dict[str, Any] = {}
+
+    def hooks() -> dict[str, Any]:
+        if not table:
+            table.update({key: converter.get_structure_hook(cls) for key, cls in variants.items()})
+        return table
+
+    return hooks
+
+
+_UNSTRUCTURE_HOOKS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _unstructure_exact(obj: Any) -> Any:
+    """Unstructure ``obj`` by its own class, with the hook looked up once per class."""
+    cls = obj.__class__
+    hook = _UNSTRUCTURE_HOOKS.get(cls)
+    if hook is None:
+        hook = _UNSTRUCTURE_HOOKS[cls] = converter.get_unstructure_hook(cls)
+    return hook(obj)
 
 
 def _unstructure_by_class(variants: Mapping[str, type]) -> dict[type, str]:
@@ -244,27 +321,22 @@ def register_one_of(
     are kept in an :class:`UnknownVariant`.
     """
     by_class = _unstructure_by_class(variants)
-    slot = f"__{field}__"
     known = {a.name for a in attrs.fields(model) if a.name != field} | set(siblings)
 
     def build_structure() -> Callable[[Any, Any], Any]:
-        rest: Callable[[Any, Any], Any] = make_dict_structure_fn(
-            model,
-            converter,
-            **{field: override(rename=slot, struct_hook=lambda value, _: value)},  # type: ignore[arg-type]
-        )
+        rest = _generated_structure(model, raw=frozenset({field}))
+        hooks = _structure_hooks(variants)()
 
         def hook(data: Any, _: Any) -> Any:
-            if not isinstance(data, Mapping):
+            if data.__class__ is not dict and not isinstance(data, Mapping):
                 raise TypeError(f"{model.__name__} must be a JSON object")
-            content: Any = None
             for key, cls in variants.items():
                 if key in data:
-                    content = structure(data[key], cls)
+                    content = hooks[key](data[key], cls)
                     break
             else:
                 content = UnknownVariant({k: v for k, v in data.items() if k not in known})
-            return rest({**data, slot: content}, model)
+            return rest(data, model, content)  # the one raw field, positionally
 
         return hook
 
@@ -276,11 +348,10 @@ def register_one_of(
 
         def hook(obj: Any) -> Any:
             content = getattr(obj, field)
-            out: dict[str, Any] = {}
             if isinstance(content, UnknownVariant):
-                out.update(content.raw)
+                out = dict(content.raw)
             else:
-                out[_variant_key(by_class, content, model)] = converter.unstructure(content)
+                out = {_variant_key(by_class, content, model): _unstructure_exact(content)}
             out.update(rest(obj))
             return out
 
@@ -293,19 +364,20 @@ def register_one_of(
 def register_keyed_union(union: Any, variants: Mapping[str, type]) -> None:
     """Register ``union`` carried as a single-key object: ``{"composing_event": {}}``."""
     by_class = _unstructure_by_class(variants)
+    hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if not isinstance(data, Mapping):
+        if data.__class__ is not dict and not isinstance(data, Mapping):
             raise TypeError("expected a JSON object with one key")
         for key, cls in variants.items():
             if key in data:
-                return structure(data[key], cls)
+                return hooks()[key](data[key], cls)
         return UnknownVariant(dict(data))
 
     def unstructure_hook(obj: Any) -> Any:
         if isinstance(obj, UnknownVariant):
             return dict(obj.raw)
-        return {_variant_key(by_class, obj, union): converter.unstructure(obj)}
+        return {_variant_key(by_class, obj, union): _unstructure_exact(obj)}
 
     converter.register_structure_hook(union, structure_hook)
     converter.register_unstructure_hook(union, unstructure_hook)
@@ -318,12 +390,14 @@ def register_presence_union(union: Any, variants: Mapping[str, type]) -> None:
     ``IdentifiedRecipient``.
     """
 
+    hooks = _structure_hooks(variants)
+
     def structure_hook(data: Any, _: Any) -> Any:
-        if not isinstance(data, Mapping):
+        if data.__class__ is not dict and not isinstance(data, Mapping):
             raise TypeError("expected a JSON object")
         for key, cls in variants.items():
             if key in data:
-                return structure(data, cls)
+                return hooks()[key](data, cls)
         return UnknownVariant(dict(data))
 
     converter.register_structure_hook(union, structure_hook)
@@ -340,20 +414,22 @@ def register_tagged_union(
     "FLOWS", "message": {...}}``). Members do not repeat the tag as a field.
     """
     by_class = _unstructure_by_class(variants)
+    hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if not isinstance(data, Mapping):
+        if data.__class__ is not dict and not isinstance(data, Mapping):
             raise TypeError("expected a JSON object")
-        cls = variants.get(data.get(tag))  # type: ignore[arg-type]
+        key: Any = data.get(tag)
+        cls = variants.get(key) if isinstance(key, str) else None
         if cls is None:
             return UnknownVariant(dict(data))
-        return structure(data if payload is None else data.get(payload), cls)
+        return hooks()[key](data if payload is None else data.get(payload), cls)
 
     def unstructure_hook(obj: Any) -> Any:
         if isinstance(obj, UnknownVariant):
             return dict(obj.raw)
         key = _variant_key(by_class, obj, union)
-        body = converter.unstructure(obj)
+        body = _unstructure_exact(obj)
         if payload is None:
             return {tag: key, **body}
         return {tag: key, payload: body}
@@ -388,7 +464,7 @@ def register_renamed_fields(model: type, **wire_names: str) -> None:
 def _unstructure_member(obj: Any) -> Any:
     if isinstance(obj, UnknownVariant):
         return dict(obj.raw)
-    return converter.unstructure(obj, unstructure_as=type(obj))
+    return _unstructure_exact(obj)
 
 
 def _variant_key(by_class: Mapping[type, str], obj: Any, owner: Any) -> str:

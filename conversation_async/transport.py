@@ -1,18 +1,18 @@
 """The only module that talks to aiohttp's client: one session, auth headers, JSON, retries.
 
 Every call runs under one overall deadline (``ClientConfig.deadline``). An attempt first takes
-one of ``connection_limit`` slots, so it never queues inside aiohttp's pool; only then does
-its own timeout (``ClientConfig.timeout``) start. Retries follow :mod:`conversation_async.retry`;
-a 401 whose ``WWW-Authenticate`` says ``expired`` drops the token (if still cached) and
-replays the request once. Token requests bypass the slots (one spare pooled connection is
-reserved for them), so callers waiting for a token can never starve the refresh.
+a token from the client's shared rate limiter (:mod:`.ratelimit`; a 429 lowers its rate),
+then one of ``connection_limit`` slots, so it never queues inside aiohttp's pool; only then
+does its own timeout (``ClientConfig.timeout``) start. Retries follow :mod:`.retry`. A 401
+whose ``WWW-Authenticate`` says ``expired`` drops the token (if still cached) and replays
+the request once. Token requests bypass the slots (one spare pooled connection is reserved
+for them), so callers waiting for a token can never starve the refresh.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import platform
 import ssl
@@ -24,6 +24,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
+from . import _json
 from ._version import __version__
 from .auth import AccessToken, Authenticator, BasicAuthenticator, TokenManager, basic_header
 from .config import AuthMethod, ClientConfig
@@ -37,9 +38,10 @@ from .errors import (
     TransportError,
     api_error_from_response,
 )
+from .ratelimit import RateLimiter
 from .retry import Failure, RetryPolicy, decide_retry, parse_retry_after
 
-__all__ = ["RawResponse", "Transport"]
+__all__ = ["JsonAnswer", "RawResponse", "Transport"]
 
 logger = logging.getLogger("conversation_async.transport")
 
@@ -65,8 +67,16 @@ class RawResponse:
     body: bytes
 
 
+@attrs.frozen
+class JsonAnswer:
+    """A successful answer and its decoded JSON (None for an empty body)."""
+
+    response: RawResponse
+    data: Any
+
+
 def encode_json(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return _json.dumps(payload)
 
 
 class _AttemptFailed(Exception):
@@ -96,6 +106,8 @@ class Transport:
         self._slots: asyncio.Semaphore | None = None
         self._auth: Authenticator | None = None
         self._closed = False
+        self.rate_limiter = RateLimiter(config.rate_limit)
+        """The client-wide request rate, shared by every call (see :mod:`.ratelimit`)."""
         self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
 
     @property
@@ -114,11 +126,11 @@ class Transport:
         *,
         params: Mapping[str, str] | None = None,
         payload: Any = None,
-    ) -> Any:
-        """Call the API and decode its JSON answer (None for an empty body)."""
+    ) -> JsonAnswer:
+        """Call the API with a JSON body and decode its JSON answer."""
         body = None if payload is None else encode_json(payload)
         response = await self.request(method, url, params=params, body=body)
-        return decode_json(response)
+        return JsonAnswer(response, decode_json(response))
 
     async def request(
         self,
@@ -247,6 +259,7 @@ class Transport:
         deadline = loop.time() + config.deadline
         target = URL(url)
         slots = self._slots if authorize else None
+        limiter = self.rate_limiter if authorize else None
         retries = 0
         replayed = False
         maybe_sent = False
@@ -256,17 +269,22 @@ class Transport:
             error: ConversationError
             scope = asyncio.timeout_at(deadline)
             try:
-                async with scope, slots if slots is not None else contextlib.nullcontext():
-                    if authorize:
-                        assert self._auth is not None  # noqa: S101 - set by _open()
-                        credential = await self._auth.current()
-                        headers["Authorization"] = credential.header
-                    # Only now, holding a slot and a credential, does the attempt's clock start.
-                    attempt_ends = loop.time() + config.timeout
-                    if attempt_ends < deadline:
-                        scope.reschedule(attempt_ends)
-                    in_attempt = True
-                    response = await self._attempt(session, method, target, params, body, headers)
+                async with scope:
+                    if limiter is not None:
+                        await limiter.acquire()
+                    async with slots if slots is not None else contextlib.nullcontext():
+                        if authorize:
+                            assert self._auth is not None  # noqa: S101 - set by _open()
+                            credential = await self._auth.current()
+                            headers["Authorization"] = credential.header
+                        # Holding a rate token, a slot and a credential, the attempt starts.
+                        attempt_ends = loop.time() + config.timeout
+                        if attempt_ends < deadline:
+                            scope.reschedule(attempt_ends)
+                        in_attempt = True
+                        response = await self._attempt(
+                            session, method, target, params, body, headers
+                        )
             except _AttemptFailed as failed:
                 maybe_sent = maybe_sent or failed.error.request_sent
                 error = failed.error
@@ -302,6 +320,9 @@ class Transport:
                     if self._auth is not None and self._auth.invalidate(credential):
                         logger.debug("%s %s: token expired, replaying once", method, target.path)
                         continue
+                if status == 429 and limiter is not None:
+                    limit = limiter.throttled()
+                    logger.debug("%s %s: 429, client rate now %.0f/s", method, target.path, limit)
                 retry_after = parse_retry_after(
                     response.headers.get("Retry-After"), datetime.now(UTC)
                 )
@@ -374,8 +395,8 @@ def decode_json(response: RawResponse) -> Any:
     if not response.body:
         return None
     try:
-        return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError):
+        return _json.loads(response.body)
+    except ValueError:
         raise InvalidResponseError(
             f"HTTP {response.status} answer is not valid JSON",
             status=response.status,
@@ -385,8 +406,8 @@ def decode_json(response: RawResponse) -> Any:
 
 def _decode_or_none(body: bytes) -> Any:
     try:
-        return json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+        return _json.loads(body) if body else None
+    except ValueError:
         return None
 
 

@@ -299,3 +299,25 @@ async def test_basic_auth_never_requests_a_token(emulator: Emulator) -> None:
         await send(client)
     assert emulator.token_requests == 0
     assert len(emulator.store.messages) == 2
+
+
+async def test_429_puts_the_whole_client_on_an_adaptive_rate(
+    emulator: Emulator, client: ConversationClient
+) -> None:
+    """Without a configured limit the client is open until a 429, then rate-limited."""
+    await send(client)
+    assert client.rate_limit is None
+    emulator.script("SendMessage", ScriptedResponse(status=429, headers={"Retry-After": "0"}))
+    await send(client)
+    assert client.rate_limit is not None
+    assert client.rate_limit >= 1
+
+
+async def test_configured_rate_limit_paces_every_call(emulator: Emulator) -> None:
+    """rate_limit=20 spreads 12 sends over about half a second (burst of 2 aside)."""
+    async with emulator.client(rate_limit=20) as client:
+        await send(client)
+        started = time.monotonic()
+        await asyncio.gather(*(send(client) for _ in range(12)))
+    assert time.monotonic() - started >= 0.4
+    assert client.rate_limit == 20

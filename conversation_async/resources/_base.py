@@ -15,6 +15,7 @@ from urllib.parse import quote
 import attrs
 
 from ..config import ClientConfig
+from ..errors import InvalidResponseError, SerializationError
 from ..pagination import AsyncPager, Page, next_token
 from ..serde import format_timestamp, structure, unstructure
 from ..transport import Transport
@@ -179,10 +180,18 @@ class Resource:
     ) -> T | None:
         """Send ``body`` (a model) and read the answer into ``into`` (None: discard it)."""
         payload = None if body is None else unstructure(body)
-        data = await self._transport.request_json(method, url, params=params, payload=payload)
+        answer = await self._transport.request_json(method, url, params=params, payload=payload)
         if into is None:
             return None
-        return structure({} if data is None else data, into)
+        try:
+            return structure({} if answer.data is None else answer.data, into)
+        except SerializationError as exc:
+            status = answer.response.status
+            raise InvalidResponseError(
+                f"HTTP {status} answer does not fit {into.__name__}: {exc}",
+                status=status,
+                body=answer.response.body,
+            ) from exc
 
     def _paginate(
         self,

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import builtins
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..bulk import BulkSend, Requests
+from ..bulk_report import BulkProgress
 from ..models import (
     AppMessage,
     ConversationChannel,
@@ -157,6 +159,29 @@ class MessagesResource(Resource):
         require(app_id=request.app_id)
         return await self._call(
             "POST", self._url("messages:send"), body=request, into=SendMessageResponse
+        )
+
+    def send_many(
+        self,
+        requests: Requests,
+        *,
+        concurrency: int = 64,
+        rate_limit: float | None = None,
+        progress: Callable[[BulkProgress], None] | None = None,
+    ) -> BulkSend:
+        """Send many prepared requests; iterate the result for one :class:`BulkResult` each.
+
+        ``requests`` may be any (async) iterable, consumed lazily; at most ``concurrency``
+        sends run at once; ``rate_limit`` caps this batch's sends per second (the client's
+        own shared limit applies too); ``progress`` gets counts about ten times a second.
+        See :mod:`conversation_async.bulk`.
+        """
+        return BulkSend(
+            self.send_request,
+            requests,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            progress=progress,
         )
 
     @endpoint("GET", "/v1/projects/{project_id}/messages/{message_id}")

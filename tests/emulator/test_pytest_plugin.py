@@ -33,7 +33,7 @@ def test_plugin_fixture_works_in_a_project_that_enables_it(tmp_path: Path) -> No
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_uses_plugin.py").write_text(TEST_MODULE)
     (tmp_path / "pytest.ini").write_text(INI)
-    result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+    result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
         cwd=tmp_path,
         capture_output=True,

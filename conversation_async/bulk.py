@@ -1,0 +1,291 @@
+"""``client.messages.send_many``: many sends, bounded concurrency, exactly one result each.
+
+::
+
+    async with client.messages.send_many(requests, concurrency=64) as results:
+        async for result in results:       # completion order
+            ...                            # result.index, .request, .response or .error
+
+Requests (any iterable or async iterable of ``SendMessageRequest``) are pulled only when a
+worker is free, and results wait in a queue of ``concurrency`` entries, so memory stays
+bounded however long the input is. A failed send is a result (``outcome`` says whether it
+may have been accepted anyway, see :mod:`.bulk_report`); only misuse raises: an input that
+is not a ``SendMessageRequest``, an error raised by the input iterator itself, or a closed
+client. Leaving the ``async with`` block (or cancelling the consuming task) cancels the
+sends in flight and waits for them; :meth:`BulkSend.summary` then says which inputs were
+interrupted in flight and from which index nothing was attempted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sized,
+)
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+
+from .bulk_report import (
+    BulkProgress,
+    BulkSummary,
+    LatencyHistogram,
+    Outcome,
+    classify_error,
+    error_label,
+)
+from .errors import ClientStateError, ConversationError
+from .models import SendMessageRequest, SendMessageResponse
+from .ratelimit import RateLimiter
+
+__all__ = ["BulkResult", "BulkSend", "Requests"]
+
+logger = logging.getLogger("conversation_async.bulk")
+
+Requests = Iterable[SendMessageRequest] | AsyncIterable[SendMessageRequest]
+SendOne = Callable[[SendMessageRequest], Awaitable[SendMessageResponse]]
+ProgressCallback = Callable[[BulkProgress], None]
+
+
+@attrs.frozen
+class BulkResult:
+    """The result of one input: a ``response`` when sent, else the ``error``."""
+
+    index: int
+    request: SendMessageRequest
+    outcome: Outcome
+    response: SendMessageResponse | None = None
+    error: BaseException | None = None
+    latency: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.SENT
+
+
+class _Misuse:
+    """Carries an error that must stop the whole batch to the consumer."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_WORKER_DONE = object()
+
+
+async def _aiter(requests: Requests) -> AsyncGenerator[SendMessageRequest, None]:
+    if isinstance(requests, AsyncIterable):
+        async for request in requests:
+            yield request
+    else:
+        for request in requests:
+            yield request
+
+
+class BulkSend:
+    """One streaming bulk send: iterate it once (inside ``async with`` for clean exits)."""
+
+    def __init__(
+        self,
+        send: SendOne,
+        requests: Requests,
+        *,
+        concurrency: int = 64,
+        rate_limit: float | None = None,
+        progress: ProgressCallback | None = None,
+        progress_interval: float = 0.1,
+    ) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
+        if isinstance(requests, str | bytes) or not isinstance(requests, Iterable | AsyncIterable):
+            raise TypeError("requests must be an iterable or async iterable of SendMessageRequest")
+        self._send = send
+        self._requests = requests
+        self._concurrency = concurrency
+        self._batch_limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        self._progress = progress
+        self._progress_interval = progress_interval
+        self._total = len(requests) if isinstance(requests, Sized) else None
+        self._started = False
+        self._generator: AsyncGenerator[BulkResult, None] | None = None
+        self._next_index = 0
+        self._in_flight: dict[int, SendMessageRequest] = {}
+        self._counts = dict.fromkeys(Outcome, 0)
+        self._errors: dict[str, int] = {}
+        self._latencies = LatencyHistogram()
+        self._started_at = 0.0
+        self._ended_at: float | None = None
+        self._last_progress = 0.0
+        self._not_attempted_from: int | None = None
+        self._interrupted: tuple[int, ...] = ()
+
+    # --- consuming ----------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[BulkResult]:
+        if self._started:
+            raise RuntimeError("a BulkSend can be iterated only once")
+        self._started = True
+        self._generator = self._run()
+        return self._generator
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop: cancel the sends in flight and wait for them (no-op once finished)."""
+        if self._generator is not None:
+            await self._generator.aclose()
+
+    async def run(self) -> BulkSummary:
+        """Send everything, ignoring individual results; returns the summary."""
+        async with self:
+            async for _ in self:
+                pass
+        return self.summary()
+
+    # --- reporting ----------------------------------------------------------------------
+
+    @property
+    def progress(self) -> BulkProgress:
+        """Counts so far."""
+        end = self._ended_at if self._ended_at is not None else time.monotonic()
+        return BulkProgress(
+            done=sum(self._counts.values()),
+            sent=self._counts[Outcome.SENT],
+            failed=self._counts[Outcome.FAILED],
+            ambiguous=self._counts[Outcome.AMBIGUOUS],
+            in_flight=len(self._in_flight),
+            elapsed=end - self._started_at if self._started else 0.0,
+            total=self._total,
+        )
+
+    def summary(self) -> BulkSummary:
+        """Counts by outcome and by error, latency quantiles and wall time so far."""
+        progress = self.progress
+        return BulkSummary(
+            total=progress.done,
+            by_outcome={outcome.value: n for outcome, n in self._counts.items()},
+            by_error=dict(self._errors),
+            p50_latency=self._latencies.quantile(0.50),
+            p95_latency=self._latencies.quantile(0.95),
+            wall_time=progress.elapsed,
+            not_attempted_from=self._not_attempted_from,
+            interrupted=self._interrupted,
+        )
+
+    # --- the machinery ------------------------------------------------------------------
+
+    async def _run(self) -> AsyncGenerator[BulkResult, None]:
+        self._started_at = time.monotonic()
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._concurrency)
+        source = _aiter(self._requests)
+        pulling = asyncio.Lock()
+        workers = [
+            asyncio.create_task(self._worker(source, pulling, queue))
+            for _ in range(self._concurrency)
+        ]
+        finished = False
+        try:
+            running = len(workers)
+            while running:
+                item = await queue.get()
+                if item is _WORKER_DONE:
+                    running -= 1
+                elif isinstance(item, _Misuse):
+                    raise item.error
+                else:
+                    self._record(item)
+                    yield item
+            finished = True
+        finally:
+            if not finished:
+                self._interrupted = tuple(sorted(self._in_flight))
+                self._not_attempted_from = self._next_index
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            await source.aclose()
+            self._in_flight.clear()
+            self._ended_at = time.monotonic()
+            self._report(force=True)
+
+    async def _worker(
+        self,
+        source: AsyncGenerator[SendMessageRequest, None],
+        pulling: asyncio.Lock,
+        queue: asyncio.Queue[Any],
+    ) -> None:
+        while True:
+            async with pulling:  # inputs are taken one at a time, in order, when needed
+                try:
+                    request = await anext(source)
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:  # the caller's iterator failed: stop the batch
+                    await queue.put(_Misuse(exc))
+                    return
+                index = self._next_index
+                self._next_index += 1
+            if not isinstance(request, SendMessageRequest):
+                got = type(request).__name__
+                await queue.put(_Misuse(TypeError(f"input #{index} is a {got}, not a request")))
+                return
+            self._in_flight[index] = request
+            result = await self._send_one(index, request)
+            del self._in_flight[index]
+            await queue.put(result)
+        await queue.put(_WORKER_DONE)
+
+    async def _send_one(self, index: int, request: SendMessageRequest) -> BulkResult | _Misuse:
+        if self._batch_limiter is not None:
+            await self._batch_limiter.acquire()
+        started = time.monotonic()
+        try:
+            response = await self._send(request)
+        except ClientStateError as exc:
+            return _Misuse(exc)
+        except (ConversationError, ValueError, TypeError) as exc:
+            outcome = classify_error(exc) if isinstance(exc, ConversationError) else Outcome.FAILED
+            return BulkResult(
+                index, request, outcome, error=exc, latency=time.monotonic() - started
+            )
+        return BulkResult(
+            index, request, Outcome.SENT, response=response, latency=time.monotonic() - started
+        )
+
+    def _record(self, result: BulkResult) -> None:
+        self._counts[result.outcome] += 1
+        self._latencies.add(result.latency)
+        if result.error is not None:
+            label = error_label(result.error)
+            self._errors[label] = self._errors.get(label, 0) + 1
+        self._report()
+
+    def _report(self, *, force: bool = False) -> None:
+        if self._progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_progress < self._progress_interval:
+            return
+        self._last_progress = now
+        try:
+            self._progress(self.progress)
+        except Exception:
+            logger.exception("send_many progress callback failed")

@@ -1,0 +1,261 @@
+"""client.messages.send_many against the emulator: one result per input, bounded, cancellable."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from conversation_async import BadRequestError, ConversationClient, RetryPolicy
+from conversation_async.bulk import BulkResult
+from conversation_async.bulk_report import BulkProgress, Outcome
+from conversation_async.models import (
+    AppMessage,
+    IdentifiedRecipient,
+    SendMessageRequest,
+    TextMessage,
+)
+from conversation_async.testing import Emulator, ScriptedResponse
+
+NO_RETRY = RetryPolicy(max_retries=0)
+
+
+def request(i: int, app_id: str = "bulk-app") -> SendMessageRequest:
+    return SendMessageRequest(
+        app_id=app_id,
+        recipient=IdentifiedRecipient.of(("SMS", f"+4670{i:07d}")),
+        message=AppMessage(content=TextMessage(text=f"message {i}")),
+        correlation_id=f"c-{i}",
+    )
+
+
+def requests(n: int) -> Iterator[SendMessageRequest]:
+    return (request(i) for i in range(n))
+
+
+async def collect(client: ConversationClient, reqs: object, **kwargs: object) -> list[BulkResult]:
+    async with client.messages.send_many(reqs, **kwargs) as results:  # type: ignore[arg-type]
+        return [r async for r in results]
+
+
+async def test_every_input_gets_exactly_one_result(
+    emulator: Emulator, client: ConversationClient
+) -> None:
+    """300 inputs, 300 results, each index once, all sent and stored."""
+    results = await collect(client, requests(300), concurrency=16)
+    assert sorted(r.index for r in results) == list(range(300))
+    assert all(r.ok and r.response is not None for r in results)
+    assert len(emulator.store.messages) == 300
+    stored = {m.correlation_id for m in emulator.store.messages.values()}
+    assert stored == {f"c-{i}" for i in range(300)}
+
+
+async def test_async_iterable_input_is_accepted(client: ConversationClient) -> None:
+    """An async generator of requests works like a list."""
+
+    async def produce() -> AsyncIterator[SendMessageRequest]:
+        for i in range(20):
+            yield request(i)
+
+    assert len(await collect(client, produce(), concurrency=4)) == 20
+
+
+async def test_input_is_consumed_lazily(client: ConversationClient) -> None:
+    """From a million-item generator only about what is needed is ever pulled."""
+    pulled = 0
+
+    def huge() -> Iterator[SendMessageRequest]:
+        nonlocal pulled
+        for i in range(1_000_000):
+            pulled += 1
+            yield request(i)
+
+    async with client.messages.send_many(huge(), concurrency=8) as results:
+        seen = 0
+        async for _ in results:
+            seen += 1
+            if seen == 100:
+                break
+    assert pulled <= 100 + 2 * 8 + 1
+
+
+async def test_results_arrive_in_completion_order(
+    emulator: Emulator, client: ConversationClient
+) -> None:
+    """A slow first send is reported after the faster ones."""
+    emulator.script("SendMessage", ScriptedResponse(delay=0.3, passthrough=True))
+    results = await collect(client, requests(5), concurrency=5)
+    assert results[-1].index == 0
+
+
+async def test_concurrency_bounds_sends_in_flight(emulator: Emulator) -> None:
+    """With 4 workers and 50 ms per send, 20 sends take at least five rounds."""
+    emulator.latency = 0.05
+    seen: list[BulkProgress] = []
+    async with emulator.client() as client:
+        await client.messages.send(
+            app_id="warm",
+            recipient=IdentifiedRecipient.of(("SMS", "+1")),
+            message=TextMessage(text="x"),
+        )
+        started = time.monotonic()
+        async with client.messages.send_many(
+            requests(20), concurrency=4, progress=seen.append
+        ) as results:
+            async for _ in results:
+                pass
+    assert time.monotonic() - started >= 0.25
+    assert max(p.in_flight for p in seen) <= 4
+
+
+async def test_failures_are_results_classified_by_what_the_api_may_have_done(
+    emulator: Emulator,
+) -> None:
+    """400 and 429 are certain failures; a 500 after a POST is ambiguous; others still go."""
+    emulator.script(
+        "SendMessage",
+        ScriptedResponse(status=400, body={"error": {"code": 400, "status": "INVALID_ARGUMENT"}}),
+        ScriptedResponse(status=500),
+        ScriptedResponse(passthrough=True),
+        ScriptedResponse(status=429),
+    )
+    async with emulator.client(retry=NO_RETRY) as client:
+        results = await collect(client, requests(4), concurrency=1)
+    outcomes = [r.outcome for r in sorted(results, key=lambda r: r.index)]
+    assert outcomes == [Outcome.FAILED, Outcome.AMBIGUOUS, Outcome.SENT, Outcome.FAILED]
+    assert isinstance(results[0].error, BadRequestError)
+
+
+async def test_timeout_after_sending_is_ambiguous(emulator: Emulator) -> None:
+    """A send that timed out may have been accepted: ambiguous, not failed."""
+    emulator.script("SendMessage", ScriptedResponse(delay=1.0, passthrough=True))
+    async with emulator.client(timeout=0.2, retry=NO_RETRY) as client:
+        results = await collect(client, requests(1))
+    assert results[0].outcome is Outcome.AMBIGUOUS
+    assert results[0].error is not None
+
+
+async def test_invalid_item_is_a_failed_result_and_the_batch_goes_on(
+    emulator: Emulator, client: ConversationClient
+) -> None:
+    """A request with an empty app_id fails locally, without stopping the others."""
+    inputs = [request(0), request(1, app_id=""), request(2)]
+    results = {r.index: r for r in await collect(client, inputs)}
+    assert results[1].outcome is Outcome.FAILED
+    assert isinstance(results[1].error, ValueError)
+    assert results[0].ok
+    assert results[2].ok
+    assert emulator.requests_seen["SendMessage"] == 2
+
+
+async def test_non_request_input_is_misuse_and_raises(client: ConversationClient) -> None:
+    """Something that is not a SendMessageRequest stops the batch with TypeError."""
+    inputs: list[object] = [request(0), "not a request", request(2)]
+    with pytest.raises(TypeError, match="input #1"):
+        await collect(client, inputs, concurrency=1)
+
+
+async def test_failing_input_iterator_raises_its_error(client: ConversationClient) -> None:
+    """An exception from the caller's own iterator is not swallowed."""
+
+    def broken() -> Iterator[SendMessageRequest]:
+        yield request(0)
+        raise LookupError("csv row 2 is broken")
+
+    with pytest.raises(LookupError, match="csv row 2"):
+        await collect(client, broken(), concurrency=1)
+
+
+def bulk_tasks() -> list[asyncio.Task[object]]:
+    return [
+        t
+        for t in asyncio.all_tasks()
+        if getattr(t.get_coro(), "__qualname__", "").startswith("BulkSend.")
+    ]
+
+
+async def test_cancelling_the_consumer_cancels_and_awaits_sends_in_flight(
+    emulator: Emulator,
+) -> None:
+    """Cancelled mid-way: no bulk task or borrowed connection remains; the summary says what
+    was interrupted and from where nothing was attempted."""
+    emulator.latency = 0.2
+    async with emulator.client() as client:
+        bulk = client.messages.send_many(requests(1000), concurrency=8)
+
+        async def consume() -> None:
+            async with bulk:
+                async for _ in bulk:
+                    pass
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert bulk_tasks() == []
+        connector = client._transport._session.connector
+        assert connector is not None
+        assert len(connector._acquired) == 0
+    summary = bulk.summary()
+    assert summary.interrupted
+    assert len(summary.interrupted) <= 8
+    assert summary.not_attempted_from is not None
+    assert summary.total + len(summary.interrupted) == summary.not_attempted_from
+
+
+async def test_leaving_the_block_early_stops_the_batch(client: ConversationClient) -> None:
+    """Breaking out inside `async with` cancels what is left."""
+    async with client.messages.send_many(requests(10_000), concurrency=4) as results:
+        async for result in results:
+            if result.index >= 10:
+                break
+    assert bulk_tasks() == []
+
+
+async def test_progress_callback_gets_final_counts(client: ConversationClient) -> None:
+    """The last progress report counts every input."""
+    seen: list[BulkProgress] = []
+    await client.messages.send_many(requests(50), concurrency=8, progress=seen.append).run()
+    assert seen[-1].done == 50
+    assert seen[-1].sent == 50
+    assert seen[-1].in_flight == 0
+
+
+async def test_batch_rate_limit_paces_the_sends(client: ConversationClient) -> None:
+    """rate_limit=40 spreads 20 sends over at least 0.3 s."""
+    started = time.monotonic()
+    await client.messages.send_many(requests(20), rate_limit=40).run()
+    assert time.monotonic() - started >= 0.3
+
+
+async def test_summary_counts_outcomes_errors_and_latency(emulator: Emulator) -> None:
+    """The summary groups errors by status and has latency quantiles."""
+    emulator.script("SendMessage", ScriptedResponse(status=400))
+    async with emulator.client(retry=NO_RETRY) as client:
+        summary = await client.messages.send_many(requests(20), concurrency=1).run()
+    assert summary.total == 20
+    assert summary.by_outcome == {"sent": 19, "failed": 1, "ambiguous": 0}
+    assert summary.by_error == {"HTTP 400": 1}
+    assert summary.p50_latency is not None
+    assert summary.p95_latency is not None
+    assert summary.p95_latency >= summary.p50_latency
+    assert "19 sent" in summary.format()
+
+
+def test_bad_concurrency_is_refused() -> None:
+    """concurrency must be a positive int."""
+    client = ConversationClient("p", "i", "s")
+    with pytest.raises(ValueError, match="concurrency"):
+        client.messages.send_many([], concurrency=0)
+
+
+async def test_a_bulk_send_is_iterated_once(client: ConversationClient) -> None:
+    """Iterating again would resend nothing: it raises instead."""
+    bulk = client.messages.send_many([request(0)])
+    await bulk.run()
+    with pytest.raises(RuntimeError, match="once"):
+        bulk.__aiter__()

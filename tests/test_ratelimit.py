@@ -1,0 +1,121 @@
+"""Rate-limit arithmetic without sockets or real time."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from conversation_async.ratelimit import AdaptiveRate, RateLimiter, RateMeter, TokenBucket
+
+
+def test_bucket_spaces_reservations_at_the_rate() -> None:
+    """At 10/s with no burst, back-to-back reservations wait 0, 0.1, 0.2 ... seconds."""
+    bucket = TokenBucket(rate=10)
+    waits = [bucket.reserve(now=100.0) for _ in range(4)]
+    assert waits == pytest.approx([0.0, 0.1, 0.2, 0.3])
+
+
+def test_bucket_burst_lets_that_many_through_at_once() -> None:
+    """A burst of 5 tokens is available immediately, the 6th waits one interval."""
+    bucket = TokenBucket(rate=10, burst=5)
+    waits = [bucket.reserve(now=0.0) for _ in range(6)]
+    assert waits[:5] == [0.0] * 5
+    assert waits[5] == pytest.approx(0.1)
+
+
+def test_bucket_refills_over_time() -> None:
+    """After a pause, tokens are free again."""
+    bucket = TokenBucket(rate=10)
+    for _ in range(10):
+        bucket.reserve(now=0.0)
+    assert bucket.reserve(now=5.0) == 0.0
+
+
+def test_bucket_long_run_rate_is_the_configured_rate() -> None:
+    """Over many reservations the granted rate equals the configured one."""
+    bucket = TokenBucket(rate=800, burst=40)
+    waits = [bucket.reserve(now=0.0) for _ in range(8000)]
+    assert waits[-1] == pytest.approx((7999 - 39) / 800, rel=1e-6)
+
+
+def test_meter_reports_requests_per_second() -> None:
+    """100 requests spread over one second read as about 100/s."""
+    meter = RateMeter()
+    for i in range(100):
+        meter.record(10.0 + i / 100)
+    assert meter.rate(11.0) == pytest.approx(100, rel=0.05)
+
+
+def test_meter_forgets_old_traffic() -> None:
+    """After two idle windows the rate is zero."""
+    meter = RateMeter()
+    for _ in range(50):
+        meter.record(1.0)
+    assert meter.rate(3.5) == 0.0
+
+
+def test_open_rate_starts_at_half_the_observed_rate_when_throttled() -> None:
+    """Without a ceiling the first 429 sets the limit to half the recent rate."""
+    rate = AdaptiveRate()
+    assert rate.current(0.0) is None
+    assert rate.on_throttled(1.0, observed=1000.0) == 500.0
+
+
+def test_throttling_halves_the_limit_once_per_cooldown() -> None:
+    """N simultaneous 429s cause one decrease, not N."""
+    rate = AdaptiveRate(ceiling=800)
+    assert rate.on_throttled(10.0, observed=800) == 400
+    for _ in range(50):
+        rate.on_throttled(10.2, observed=800)
+    assert rate.current(10.2) == pytest.approx(400 + 40 * 0.2)
+    assert rate.on_throttled(11.5, observed=800) == pytest.approx((400 + 40 * 1.5) / 2)
+
+
+def test_limit_recovers_linearly_up_to_the_ceiling() -> None:
+    """After a decrease the limit grows by `increase` of itself per second, capped."""
+    rate = AdaptiveRate(ceiling=800, increase=0.1)
+    rate.on_throttled(0.0, observed=800)
+    assert rate.current(5.0) == pytest.approx(400 + 40 * 5)
+    assert rate.current(100.0) == 800
+
+
+def test_limit_never_goes_below_the_floor() -> None:
+    """A storm of 429s cannot stop the client entirely."""
+    rate = AdaptiveRate(ceiling=8, floor=1, cooldown=0, min_increase=0)
+    for i in range(20):
+        rate.on_throttled(float(i), observed=8)
+    assert rate.current(20.0) is not None
+    assert rate.current(20.0) >= 1
+
+
+async def test_limiter_is_open_without_ceiling() -> None:
+    """An unconfigured limiter never sleeps before the first 429."""
+    limiter = RateLimiter(clock=lambda: 0.0)
+    for _ in range(1000):
+        await limiter.acquire()
+    assert limiter.limit is None
+
+
+async def test_limiter_with_ceiling_paces_requests() -> None:
+    """At 50/s, 11 requests beyond the burst take about 0.2 s of real time."""
+    limiter = RateLimiter(50)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for _ in range(13):  # burst is 1 + 50/20 = 3.5 tokens
+        await limiter.acquire()
+    assert loop.time() - start >= 0.18
+
+
+def test_limiter_refuses_a_non_positive_ceiling() -> None:
+    """A rate of 0 would block forever: refused."""
+    with pytest.raises(ValueError, match="rate limit"):
+        RateLimiter(0)
+
+
+def test_recovery_from_a_low_rate_is_not_glacial() -> None:
+    """Throttled at 1/s, the limit still climbs by at least min_increase per second."""
+    rate = AdaptiveRate(min_increase=10)
+    rate.on_throttled(0.0, observed=2.0)
+    assert rate.current(0.0) == 1.0
+    assert rate.current(1.0) == pytest.approx(11.0)
