@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import attrs
 
@@ -20,6 +23,19 @@ class ServerInfo:
     project_id: str = "emulator-project"
     client_id: str = "emulator-client"
     client_secret: str = "emulator-secret"
+
+    def reset(self) -> None:
+        """Forget the emulator's stored messages, so every run meets the same server state."""
+        request = urllib.request.Request(f"{self.base_url}/_emulator/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
+    def stats(self) -> dict[str, Any]:
+        """The emulator's counters (``GET /_emulator/stats``)."""
+        url = f"{self.base_url}/_emulator/stats"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            stats: dict[str, Any] = json.loads(response.read())
+        return stats
 
 
 @contextlib.contextmanager

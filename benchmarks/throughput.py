@@ -1,8 +1,8 @@
-"""Sends per second and client CPU: ``client.messages.send`` next to raw aiohttp.
+"""Sends per second and client CPU: ``messages.send`` and ``send_many`` next to raw aiohttp.
 
-Both sides post the same JSON to the same emulator process with the same concurrency and a
+All three post the same JSON to the same emulator process with the same concurrency and a
 bearer token fetched beforehand; the raw side builds its body with ``json.dumps`` per
-request, as hand-written aiohttp code would.
+request and reads the answer with ``json.loads``, as hand-written aiohttp code would.
 """
 
 from __future__ import annotations
@@ -11,13 +11,18 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import aiohttp
 import attrs
 
 from conversation_async import ConversationClient
-from conversation_async.models import IdentifiedRecipient, TextMessage
+from conversation_async.models import (
+    AppMessage,
+    IdentifiedRecipient,
+    SendMessageRequest,
+    TextMessage,
+)
 
 from ._server import ServerInfo
 
@@ -90,18 +95,44 @@ async def raw_aiohttp(server: ServerInfo, requests: int, concurrency: int) -> Ru
         return await _drive(send, requests, concurrency)
 
 
-async def sdk_send(server: ServerInfo, requests: int, concurrency: int) -> Run:
-    """``await client.messages.send(...)`` with default client settings."""
-    async with ConversationClient(
+def client_for(server: ServerInfo) -> ConversationClient:
+    """A default-configured client for the emulator process."""
+    return ConversationClient(
         server.project_id,
         server.client_id,
         server.client_secret,
         base_url=server.base_url,
         auth_url=server.auth_url,
-    ) as client:
+    )
+
+
+async def sdk_send(server: ServerInfo, requests: int, concurrency: int) -> Run:
+    """``await client.messages.send(...)`` with default client settings."""
+    async with client_for(server) as client:
 
         async def send() -> None:
             await client.messages.send(app_id="bench-app", recipient=RECIPIENT, message=MESSAGE)
 
         await send()  # token fetched, connection warm
         return await _drive(send, requests, concurrency)
+
+
+def bulk_requests(count: int) -> Iterator[SendMessageRequest]:
+    """The same message ``count`` times, generated lazily (a streamed campaign)."""
+    message = AppMessage(content=MESSAGE)
+    for _ in range(count):
+        yield SendMessageRequest(app_id="bench-app", recipient=RECIPIENT, message=message)
+
+
+async def sdk_send_many(server: ServerInfo, requests: int, concurrency: int) -> Run:
+    """``client.messages.send_many`` over a generator, consuming every result."""
+    async with client_for(server) as client:
+        await client.messages.send(app_id="bench-app", recipient=RECIPIENT, message=MESSAGE)
+        wall, cpu = time.perf_counter(), time.process_time()
+        summary = await client.messages.send_many(
+            bulk_requests(requests), concurrency=concurrency
+        ).run()
+        run = Run(requests, time.perf_counter() - wall, time.process_time() - cpu)
+    if summary.by_outcome.get("sent") != requests:
+        raise RuntimeError(f"send_many lost messages: {summary.format()}")
+    return run

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["make_structure_fn", "parse_rfc3339"]
+__all__ = ["OneOf", "first_variant", "make_structure_fn", "parse_rfc3339"]
 
 StructureHook = Callable[[Any, Any], Any]
 HookLookup = Callable[[Any], StructureHook]
@@ -94,12 +94,14 @@ def make_structure_fn(
     *,
     renames: Mapping[str, str] | None = None,
     raw_fields: frozenset[str] = frozenset(),
+    one_of: OneOf | None = None,
 ) -> Callable[..., Any]:
     """Generate ``structure_<cls>(data, _) -> cls`` for an attrs class.
 
     ``lookup`` gives the hook for a nested type; ``renames`` maps field names to wire keys.
     Fields in ``raw_fields`` are not read from the data: the caller passes them, already
-    structured, as keyword arguments of the generated function.
+    structured, as keyword arguments of the generated function. With ``one_of``, its field
+    is chosen by which variant key the data holds (see :class:`OneOf`).
     """
     renames = renames or {}
     name = cls.__name__
@@ -116,6 +118,9 @@ def make_structure_fn(
         var = f"v_{field.name}"
         arguments.append(f"{field.alias}={var}")
         if field.name in raw_fields:
+            continue
+        if one_of is not None and field.name == one_of.field:
+            body.extend(_pick_variant(var, one_of, globs, lookup))
             continue
         key = renames.get(field.name, field.name)
         required = field.default is attrs.NOTHING
@@ -138,6 +143,40 @@ def make_structure_fn(
     exec(compile(source, filename, "exec"), globs)  # noqa: S102 - code generated above
     hook: Callable[..., Any] = globs[fn_name]
     return hook
+
+
+@attrs.frozen
+class OneOf:
+    """A field carried as exactly one of ``variants``' keys; ``unknown(data)`` builds the
+    value kept when no variant key is present."""
+
+    field: str
+    variants: Mapping[str, type]
+    unknown: Callable[[Mapping[str, Any]], Any]
+
+
+def first_variant(data: Mapping[str, Any], rank: Mapping[str, int]) -> str | None:
+    """The variant key present in ``data`` (the earliest declared one if several are)."""
+    found: str | None = None
+    for key in data:  # an object holds a few keys; the variant table may be long
+        if key in rank and (found is None or rank[key] < rank[found]):
+            found = key
+    return found
+
+
+def _pick_variant(var: str, one_of: OneOf, globs: dict[str, Any], lookup: HookLookup) -> list[str]:
+    globs["__first_variant"] = first_variant
+    globs["__rank"] = {key: position for position, key in enumerate(one_of.variants)}
+    globs["__variant_hooks"] = {key: lookup(cls) for key, cls in one_of.variants.items()}
+    globs["__variant_types"] = dict(one_of.variants)
+    globs["__unknown"] = one_of.unknown
+    return [
+        "    key = __first_variant(o, __rank)",
+        "    if key is None:",
+        f"        {var} = __unknown(o)",
+        "    else:",
+        f"        {var} = __variant_hooks[key](o[key], __variant_types[key])",
+    ]
 
 
 def _convert(

@@ -110,6 +110,10 @@ Credential = AccessToken | BasicCredential
 class Authenticator(Protocol):
     """Gives each attempt its ``Authorization`` value; takes back ones the API refused."""
 
+    def usable(self) -> Credential | None:
+        """The credential to use now without waiting, or None if one must be fetched."""
+        ...
+
     async def current(self) -> Credential: ...
 
     def invalidate(self, credential: Credential) -> bool:
@@ -124,6 +128,9 @@ class BasicAuthenticator:
 
     def __init__(self, client_id: str, client_secret: str) -> None:
         self._credential = BasicCredential(basic_header(client_id, client_secret))
+
+    def usable(self) -> Credential | None:
+        return self._credential
 
     async def current(self) -> Credential:
         return self._credential
@@ -154,17 +161,22 @@ class TokenManager:
         self.fetch_count = 0
         """Token requests made so far (successful or not)."""
 
-    async def current(self) -> Credential:
-        """A usable token: the cached one, or a new one fetched once for all waiters."""
+    def usable(self) -> Credential | None:
+        """The cached token while valid (starting a background refresh once it is due)."""
         token = self._token
         now = self._clock()
         state = token_state(token, now)
-        if state is TokenState.FRESH:
-            return token  # type: ignore[return-value]  # FRESH implies a token
-        if state is TokenState.STALE:
-            if now >= self._retry_refresh_at:
-                self._start_refresh()
-            return token  # type: ignore[return-value]  # STALE implies a token
+        if state is TokenState.EXPIRED:
+            return None
+        if state is TokenState.STALE and now >= self._retry_refresh_at:
+            self._start_refresh()
+        return token
+
+    async def current(self) -> Credential:
+        """A usable token: the cached one, or a new one fetched once for all waiters."""
+        token = self.usable()
+        if token is not None:
+            return token
         return await asyncio.shield(self._start_refresh())
 
     def invalidate(self, credential: Credential) -> bool:

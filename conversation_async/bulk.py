@@ -28,6 +28,7 @@ from collections.abc import (
     Awaitable,
     Callable,
     Iterable,
+    Iterator,
     Sized,
 )
 from types import TracebackType
@@ -82,13 +83,47 @@ class _Misuse:
 _WORKER_DONE = object()
 
 
-async def _aiter(requests: Requests) -> AsyncGenerator[SendMessageRequest, None]:
-    if isinstance(requests, AsyncIterable):
-        async for request in requests:
-            yield request
-    else:
-        for request in requests:
-            yield request
+class _Source:
+    """Hands out inputs one at a time with their index; async sources are serialised."""
+
+    def __init__(self, requests: Requests) -> None:
+        self._sync: Iterator[SendMessageRequest] | None = None
+        self._async: AsyncIterator[SendMessageRequest] | None = None
+        if isinstance(requests, AsyncIterable):
+            self._async = aiter(requests)
+            self._lock = asyncio.Lock()
+        else:
+            self._sync = iter(requests)
+        self.next_index = 0
+
+    async def pull(self) -> tuple[int, SendMessageRequest] | None:
+        """The next input, or None when exhausted; the caller's errors propagate."""
+        if self._sync is not None:  # no await: workers cannot interleave here
+            try:
+                request = next(self._sync)
+            except StopIteration:
+                return None
+        else:
+            assert self._async is not None  # noqa: S101 - one of the two is set
+            async with self._lock:
+                try:
+                    request = await anext(self._async)
+                except StopAsyncIteration:
+                    return None
+        index = self.next_index
+        self.next_index += 1
+        return index, request
+
+    async def aclose(self) -> None:
+        """Close a generator input early (its ``finally`` blocks run now, not at GC)."""
+        if self._async is not None:
+            closer = getattr(self._async, "aclose", None)
+            if closer is not None:
+                await closer()
+        else:
+            close = getattr(self._sync, "close", None)
+            if close is not None:
+                close()
 
 
 class BulkSend:
@@ -117,7 +152,6 @@ class BulkSend:
         self._total = len(requests) if isinstance(requests, Sized) else None
         self._started = False
         self._generator: AsyncGenerator[BulkResult, None] | None = None
-        self._next_index = 0
         self._in_flight: dict[int, SendMessageRequest] = {}
         self._counts = dict.fromkeys(Outcome, 0)
         self._errors: dict[str, int] = {}
@@ -195,17 +229,15 @@ class BulkSend:
     async def _run(self) -> AsyncGenerator[BulkResult, None]:
         self._started_at = time.monotonic()
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._concurrency)
-        source = _aiter(self._requests)
-        pulling = asyncio.Lock()
+        source = _Source(self._requests)
         workers = [
-            asyncio.create_task(self._worker(source, pulling, queue))
-            for _ in range(self._concurrency)
+            asyncio.create_task(self._worker(source, queue)) for _ in range(self._concurrency)
         ]
         finished = False
         try:
             running = len(workers)
             while running:
-                item = await queue.get()
+                item = queue.get_nowait() if queue.qsize() else await queue.get()
                 if item is _WORKER_DONE:
                     running -= 1
                 elif isinstance(item, _Misuse):
@@ -217,7 +249,7 @@ class BulkSend:
         finally:
             if not finished:
                 self._interrupted = tuple(sorted(self._in_flight))
-                self._not_attempted_from = self._next_index
+                self._not_attempted_from = source.next_index
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
@@ -226,23 +258,16 @@ class BulkSend:
             self._ended_at = time.monotonic()
             self._report(force=True)
 
-    async def _worker(
-        self,
-        source: AsyncGenerator[SendMessageRequest, None],
-        pulling: asyncio.Lock,
-        queue: asyncio.Queue[Any],
-    ) -> None:
+    async def _worker(self, source: _Source, queue: asyncio.Queue[Any]) -> None:
         while True:
-            async with pulling:  # inputs are taken one at a time, in order, when needed
-                try:
-                    request = await anext(source)
-                except StopAsyncIteration:
-                    break
-                except Exception as exc:  # the caller's iterator failed: stop the batch
-                    await queue.put(_Misuse(exc))
-                    return
-                index = self._next_index
-                self._next_index += 1
+            try:
+                pulled = await source.pull()
+            except Exception as exc:  # the caller's iterator failed: stop the batch
+                await queue.put(_Misuse(exc))
+                return
+            if pulled is None:
+                break
+            index, request = pulled
             if not isinstance(request, SendMessageRequest):
                 got = type(request).__name__
                 await queue.put(_Misuse(TypeError(f"input #{index} is a {got}, not a request")))
@@ -250,7 +275,10 @@ class BulkSend:
             self._in_flight[index] = request
             result = await self._send_one(index, request)
             del self._in_flight[index]
-            await queue.put(result)
+            if queue.full():
+                await queue.put(result)  # the consumer is behind: wait (bounded memory)
+            else:
+                queue.put_nowait(result)
         await queue.put(_WORKER_DONE)
 
     async def _send_one(self, index: int, request: SendMessageRequest) -> BulkResult | _Misuse:

@@ -120,7 +120,8 @@ class AdaptiveRate:
 
 
 class RateLimiter:
-    """One per client: every attempt awaits :meth:`acquire`; a 429 calls :meth:`throttled`."""
+    """One per client: every attempt takes a turn (:meth:`reserve` or :meth:`acquire`);
+    a 429 calls :meth:`throttled`."""
 
     def __init__(
         self, ceiling: float | None = None, *, clock: Callable[[], float] = time.monotonic
@@ -137,16 +138,20 @@ class RateLimiter:
         """The current limit in requests per second (None while open)."""
         return self._adaptive.current(self._clock())
 
-    async def acquire(self) -> None:
-        """Wait for this client's turn to send one request."""
+    def reserve(self) -> float:
+        """Take this client's next turn; seconds to wait before sending (0: send now)."""
         now = self._clock()
         self._meter.record(now)
         rate = self._adaptive.current(now)
         if rate is None:
-            return
+            return 0.0
         self._bucket.rate = rate
         self._bucket.burst = 1.0 + rate / 20.0  # 50 ms worth of requests may go at once
-        wait = self._bucket.reserve(now)
+        return self._bucket.reserve(now)
+
+    async def acquire(self) -> None:
+        """Wait for this client's turn to send one request."""
+        wait = self.reserve()
         if wait > 0:
             await asyncio.sleep(wait)
 

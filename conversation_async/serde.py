@@ -29,7 +29,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._codegen import make_structure_fn, parse_rfc3339
+from ._codegen import OneOf, make_structure_fn, parse_rfc3339
 from .errors import SerializationError
 
 __all__ = [
@@ -236,6 +236,8 @@ converter.register_unstructure_hook_factory(_unstructure_handled, _unstructure_o
 # --- models -----------------------------------------------------------------------------
 
 _GENERATING: set[Any] = set()
+_ONE_OF: dict[type, OneOf] = {}
+"""Models registered with :func:`register_one_of`; their hooks are generated with it."""
 
 
 def _nested_hook(tp: Any) -> Callable[[Any, Any], Any]:
@@ -252,7 +254,8 @@ def _generated_structure(
     fields become extra parameters of the hook, after ``(data, cls)``."""
     _GENERATING.add(cls)
     try:
-        return make_structure_fn(cls, _nested_hook, renames=renames, raw_fields=raw)
+        one_of = _ONE_OF.get(cls)
+        return make_structure_fn(cls, _nested_hook, renames=renames, raw_fields=raw, one_of=one_of)
     except ValueError:  # a default other than None: cattrs' generic hook handles it
         return make_dict_structure_fn(cls, converter)
     finally:
@@ -323,22 +326,10 @@ def register_one_of(
     by_class = _unstructure_by_class(variants)
     known = {a.name for a in attrs.fields(model) if a.name != field} | set(siblings)
 
-    def build_structure() -> Callable[[Any, Any], Any]:
-        rest = _generated_structure(model, raw=frozenset({field}))
-        hooks = _structure_hooks(variants)()
+    def unknown(data: Mapping[str, Any]) -> UnknownVariant:
+        return UnknownVariant({k: v for k, v in data.items() if k not in known})
 
-        def hook(data: Any, _: Any) -> Any:
-            if data.__class__ is not dict and not isinstance(data, Mapping):
-                raise TypeError(f"{model.__name__} must be a JSON object")
-            for key, cls in variants.items():
-                if key in data:
-                    content = hooks[key](data[key], cls)
-                    break
-            else:
-                content = UnknownVariant({k: v for k, v in data.items() if k not in known})
-            return rest(data, model, content)  # the one raw field, positionally
-
-        return hook
+    _ONE_OF[model] = OneOf(field, dict(variants), unknown)
 
     def build_unstructure() -> Callable[[Any], Any]:
         omitted: dict[str, Any] = {field: override(omit=True)}
@@ -357,7 +348,6 @@ def register_one_of(
 
         return hook
 
-    converter.register_structure_hook(model, _lazy(build_structure))
     converter.register_unstructure_hook(model, _lazy(build_unstructure))
 
 

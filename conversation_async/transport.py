@@ -12,7 +12,6 @@ for them), so callers waiting for a token can never starve the refresh.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import platform
 import ssl
@@ -25,6 +24,7 @@ import attrs
 from yarl import URL
 
 from . import _json
+from ._slots import Slots
 from ._version import __version__
 from .auth import AccessToken, Authenticator, BasicAuthenticator, TokenManager, basic_header
 from .config import AuthMethod, ClientConfig
@@ -103,7 +103,7 @@ class Transport:
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: Slots | None = None
         self._auth: Authenticator | None = None
         self._closed = False
         self.rate_limiter = RateLimiter(config.rate_limit)
@@ -127,27 +127,20 @@ class Transport:
         params: Mapping[str, str] | None = None,
         payload: Any = None,
     ) -> JsonAnswer:
-        """Call the API with a JSON body and decode its JSON answer."""
-        body = None if payload is None else encode_json(payload)
-        response = await self.request(method, url, params=params, body=body)
-        return JsonAnswer(response, decode_json(response))
+        """Send an authenticated API request with retries and decode its JSON answer.
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        body: bytes | None = None,
-    ) -> RawResponse:
-        """Send an authenticated API request with retries; raise on an error answer."""
+        Raises the matching :mod:`~conversation_async.errors` exception for an error answer.
+        """
         session = self._open()
         headers = dict(self._base_headers)
-        if body is not None:
+        body = None
+        if payload is not None:
+            body = encode_json(payload)
             headers["Content-Type"] = "application/json"
-        return await self._exchange(
+        response = await self._exchange(
             session, method, url, params=params, body=body, headers=headers, authorize=True
         )
+        return JsonAnswer(response, decode_json(response))
 
     async def aclose(self) -> None:
         """Close what this transport owns (never a borrowed session); idempotent."""
@@ -188,7 +181,7 @@ class Transport:
                 timeout=_NO_AIOHTTP_TIMEOUT,
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
-        self._slots = asyncio.Semaphore(limit)
+        self._slots = Slots(limit)
         self._auth = self._make_authenticator()
         self._session = session
         return session
@@ -260,31 +253,40 @@ class Transport:
         target = URL(url)
         slots = self._slots if authorize else None
         limiter = self.rate_limiter if authorize else None
+        auth = self._auth if authorize else None
         retries = 0
         replayed = False
         maybe_sent = False
         while True:
-            credential = None
             in_attempt = False
             error: ConversationError
-            scope = asyncio.timeout_at(deadline)
+            # Take a rate token, a connection slot and a credential without waiting when we
+            # can: then one timer serves the attempt. Whatever must be waited for is waited
+            # for under the deadline only, and the attempt's own timeout starts afterwards.
+            now = loop.time()
+            rate_wait = limiter.reserve() if limiter is not None else 0.0
+            holding = slots is None or (not rate_wait and slots.try_acquire())
+            credential = auth.usable() if auth is not None and holding else None
+            ready = not rate_wait and holding and (auth is None or credential is not None)
+            scope = asyncio.timeout_at(min(deadline, now + config.timeout) if ready else deadline)
             try:
                 async with scope:
-                    if limiter is not None:
-                        await limiter.acquire()
-                    async with slots if slots is not None else contextlib.nullcontext():
-                        if authorize:
-                            assert self._auth is not None  # noqa: S101 - set by _open()
-                            credential = await self._auth.current()
-                            headers["Authorization"] = credential.header
-                        # Holding a rate token, a slot and a credential, the attempt starts.
+                    if not ready:
+                        if rate_wait:
+                            await asyncio.sleep(rate_wait)
+                        if not holding:
+                            assert slots is not None  # noqa: S101 - not holding means slots
+                            await slots.acquire()
+                            holding = True
+                        if auth is not None and credential is None:
+                            credential = await auth.current()
                         attempt_ends = loop.time() + config.timeout
                         if attempt_ends < deadline:
                             scope.reschedule(attempt_ends)
-                        in_attempt = True
-                        response = await self._attempt(
-                            session, method, target, params, body, headers
-                        )
+                    if credential is not None:
+                        headers["Authorization"] = credential.header
+                    in_attempt = True
+                    response = await self._attempt(session, method, target, params, body, headers)
             except _AttemptFailed as failed:
                 maybe_sent = maybe_sent or failed.error.request_sent
                 error = failed.error
@@ -336,6 +338,9 @@ class Transport:
                     status=status,
                     retry_after=retry_after,
                 )
+            finally:
+                if holding and slots is not None:
+                    slots.release()
             if decision is None or loop.time() + decision.delay >= deadline:
                 raise error
             logger.debug(

@@ -37,6 +37,10 @@ from ._webhooks import WebhookRoutes, validate_webhook
 if TYPE_CHECKING:
     from ..client import ConversationClient
 
+STATS_PATH: Final = "/_emulator/stats"
+"""Not part of the Sinch API: the emulator's counters, readable from another process."""
+RESET_PATH: Final = "/_emulator/reset"
+"""Not part of the Sinch API: forget stored state (tokens stay valid), for benchmarks."""
 TOKEN_ROUTE: Final = "Token"  # noqa: S105 - a route name, not a secret
 PROVIDERS: Final[tuple[type[RouteProvider], ...]] = (
     MessageRoutes,  # first: the benchmarked routes are matched before any other area's
@@ -181,8 +185,30 @@ class Emulator:
         for provider in PROVIDERS:
             for method, path, name, handler in provider(context).routes():
                 app.router.add_route(method, path, self._wrap(name, handler, api=True))
+        app.router.add_get(STATS_PATH, self._stats)
+        app.router.add_post(RESET_PATH, self._reset)
         app.on_cleanup.append(self._close_callbacks)  # also when served by another runner
         return app
+
+    async def _stats(self, _: web.Request) -> web.Response:
+        """``GET /_emulator/stats``: the counters, for tools in another process."""
+        return web.json_response(self.stats())
+
+    async def _reset(self, _: web.Request) -> web.Response:
+        """``POST /_emulator/reset``: :meth:`reset` from another process (benchmarks)."""
+        self.reset()
+        return web.json_response({})
+
+    def stats(self) -> dict[str, Any]:
+        """Counters as plain JSON: token requests, requests by route, stored messages..."""
+        return {
+            "token_requests": self.token_requests,
+            "expired_token_rejections": self.expired_token_rejections,
+            "requests_seen": dict(self._requests_seen),
+            "messages_stored": len(self._store.messages),
+            "callbacks_delivered": self.callbacks_delivered,
+            "callbacks_failed": self.callbacks_failed,
+        }
 
     async def _close_callbacks(self, _: web.Application) -> None:
         await self._callbacks.close()

@@ -92,3 +92,42 @@ async def test_repr_does_not_show_the_secret() -> None:
     async with Emulator(client_secret="do-not-print") as emu:
         assert emu.base_url in repr(emu)
         assert "do-not-print" not in repr(emu)
+
+
+async def test_stats_route_reports_counters_to_other_processes(http: aiohttp.ClientSession) -> None:
+    """GET /_emulator/stats answers the counters as JSON, without credentials."""
+    async with Emulator() as emu:
+        async with http.post(
+            emu.auth_url,
+            data="grant_type=client_credentials",
+            headers={
+                "Authorization": "Basic ZW11bGF0b3ItY2xpZW50OmVtdWxhdG9yLXNlY3JldA==",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        ) as response:
+            assert response.status == 200
+        async with http.get(f"{emu.base_url}/_emulator/stats") as response:
+            stats = await response.json()
+    assert stats["token_requests"] == 1
+    assert stats["requests_seen"] == {"Token": 1}
+    assert stats["messages_stored"] == 0
+
+
+async def test_reset_route_forgets_stored_messages(http: aiohttp.ClientSession) -> None:
+    """POST /_emulator/reset empties the store, for tools in another process."""
+    async with Emulator() as emu:
+        token = await get_token(http, emu)
+        async with http.post(
+            f"{emu.base_url}/v1/projects/{emu.project_id}/messages:send",
+            json={
+                "app_id": "a",
+                "recipient": {"contact_id": "c"},
+                "message": {"text_message": {"text": "x"}},
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response:
+            assert response.status == 200
+        assert len(emu.store.messages) == 1
+        async with http.post(f"{emu.base_url}/_emulator/reset") as response:
+            assert response.status == 200
+        assert len(emu.store.messages) == 0

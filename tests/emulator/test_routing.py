@@ -76,8 +76,9 @@ def concrete_routes(emu: Emulator) -> list[tuple[str, str, str]]:
     found = []
     for route in emu.app.router.routes():
         name = route.handler.__name__
-        if name == "Token":
-            continue
+        canonical = route.resource.canonical if route.resource else ""
+        if name == "Token" or canonical.startswith("/_emulator/"):
+            continue  # the token endpoint, and the emulator's own (non-API) stats route
         path = re.sub(
             r"\{(\w+)\}",
             lambda m: emu.project_id if m.group(1) == "project_id" else f"some-{m.group(1)}",
