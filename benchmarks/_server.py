@@ -39,8 +39,9 @@ class ServerInfo:
 
 
 @contextlib.contextmanager
-def emulator_process(latency_ms: float = 0.0) -> Iterator[ServerInfo]:
-    """Run ``python -m conversation_async.testing`` on a free port until the block ends."""
+def emulator_process(latency_ms: float = 0.0, *extra: str) -> Iterator[ServerInfo]:
+    """Run ``python -m conversation_async.testing`` on a free port until the block ends;
+    ``extra`` arguments go to its command line (``--fault SendMessage:0.1``...)."""
     command = [
         sys.executable,
         "-m",
@@ -49,6 +50,7 @@ def emulator_process(latency_ms: float = 0.0) -> Iterator[ServerInfo]:
         "0",
         "--latency-ms",
         str(latency_ms),
+        *extra,
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
     try:

@@ -47,6 +47,7 @@ from .bulk_report import (
 from .errors import ClientStateError, ConversationError
 from .models import SendMessageRequest, SendMessageResponse
 from .ratelimit import RateLimiter
+from .transport import CallReport, call_report
 
 __all__ = ["BulkResult", "BulkSend", "Requests"]
 
@@ -67,6 +68,10 @@ class BulkResult:
     response: SendMessageResponse | None = None
     error: BaseException | None = None
     latency: float = 0.0
+    attempts: int = 1
+    possible_duplicate: bool = False
+    """Sent after a retry of an attempt that may have been processed too (only possible
+    with ``retry_non_idempotent``): the contact may receive the message twice."""
 
     @property
     def ok(self) -> bool:
@@ -160,6 +165,7 @@ class BulkSend:
         self._ended_at: float | None = None
         self._last_progress = 0.0
         self._not_attempted_from: int | None = None
+        self._possible_duplicates = 0
         self._interrupted: tuple[int, ...] = ()
 
     # --- consuming ----------------------------------------------------------------------
@@ -222,6 +228,7 @@ class BulkSend:
             wall_time=progress.elapsed,
             not_attempted_from=self._not_attempted_from,
             interrupted=self._interrupted,
+            possible_duplicates=self._possible_duplicates,
         )
 
     # --- the machinery ------------------------------------------------------------------
@@ -285,6 +292,8 @@ class BulkSend:
         if self._batch_limiter is not None:
             await self._batch_limiter.acquire()
         started = time.monotonic()
+        report = CallReport()
+        token = call_report.set(report)
         try:
             response = await self._send(request)
         except ClientStateError as exc:
@@ -294,12 +303,21 @@ class BulkSend:
             return BulkResult(
                 index, request, outcome, error=exc, latency=time.monotonic() - started
             )
+        finally:
+            call_report.reset(token)
         return BulkResult(
-            index, request, Outcome.SENT, response=response, latency=time.monotonic() - started
+            index,
+            request,
+            Outcome.SENT,
+            response=response,
+            latency=time.monotonic() - started,
+            attempts=report.attempts,
+            possible_duplicate=report.possible_duplicate,
         )
 
     def _record(self, result: BulkResult) -> None:
         self._counts[result.outcome] += 1
+        self._possible_duplicates += result.possible_duplicate
         self._latencies.add(result.latency)
         if result.error is not None:
             label = error_label(result.error)

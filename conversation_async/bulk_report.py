@@ -116,6 +116,7 @@ class BulkSummary:
     wall_time: float
     not_attempted_from: int | None = None
     interrupted: tuple[int, ...] = ()
+    possible_duplicates: int = 0
 
     @property
     def rate(self) -> float:
@@ -133,6 +134,11 @@ class BulkSummary:
         if self.by_error:
             errors = ", ".join(f"{label} x{n:,}" for label, n in sorted(self.by_error.items()))
             lines.append(f"errors: {errors}")
+        if self.possible_duplicates:
+            lines.append(
+                f"possible duplicates (retried after an attempt that may have gone through): "
+                f"{self.possible_duplicates:,}"
+            )
         if self.not_attempted_from is not None:
             lines.append(f"cancelled: inputs from #{self.not_attempted_from} were not attempted")
         if self.interrupted:

@@ -2,10 +2,11 @@
 
 The API allows about 800 requests/s per project (catalog §5.3) and answers 429 beyond. Every
 call of a client takes a token from one shared bucket before each attempt, so N concurrent
-tasks share one budget instead of each backing off alone. A 429 halves the rate (at most
-once per ``cooldown``, however many requests saw it); the rate then grows back linearly
-(additive increase, multiplicative decrease). With no configured ceiling the bucket is open
-until the first 429, which starts it at half the rate observed then.
+tasks share one budget instead of each backing off alone. A 429 lowers the rate in proportion
+to the share of recent requests that got one (a sustained overload halves it; a stray 429
+barely moves it), at most once per ``cooldown`` however many requests saw it; the rate then
+grows back linearly (additive increase, multiplicative decrease). With no configured
+ceiling the bucket is open until the first 429, which starts it below the observed rate.
 
 :class:`TokenBucket`, :class:`RateMeter` and :class:`AdaptiveRate` are pure arithmetic (the
 time is passed in); :class:`RateLimiter` is the thin async layer that sleeps.
@@ -46,22 +47,37 @@ class TokenBucket:
 
 @attrs.define
 class RateMeter:
-    """Requests per second over the last ``window`` seconds (two fixed buckets, blended)."""
+    """Requests per second over the last ``window`` seconds (two fixed buckets, blended).
+
+    Until a whole window has passed since the first request, the rate is taken over the
+    time elapsed so far, so a client that just started is not mistaken for a slow one.
+    """
 
     window: float = 1.0
+    _first: float | None = attrs.field(default=None, init=False)
     _start: float = attrs.field(default=0.0, init=False)
     _current: int = attrs.field(default=0, init=False)
     _previous: int = attrs.field(default=0, init=False)
 
     def record(self, now: float) -> None:
+        if self._first is None:
+            self._first = self._start = now
         self._roll(now)
         self._current += 1
 
-    def rate(self, now: float) -> float:
+    def count(self, now: float) -> float:
+        """Requests in the last window (the previous bucket weighted by its overlap)."""
+        if self._first is None:
+            return 0.0
         self._roll(now)
         elapsed = (now - self._start) / self.window
-        blended = self._previous * (1.0 - elapsed) + self._current
-        return blended / self.window
+        return self._previous * (1.0 - elapsed) + self._current
+
+    def rate(self, now: float) -> float:
+        if self._first is None:
+            return 0.0
+        span = min(self.window, max(now - self._first, 0.05 * self.window))
+        return self.count(now) / span
 
     def _roll(self, now: float) -> None:
         if now - self._start < self.window:
@@ -76,9 +92,11 @@ class RateMeter:
 class AdaptiveRate:
     """The current rate limit: ``None`` (open) until throttled when there is no ``ceiling``.
 
-    ``on_throttled`` multiplies the rate by ``decrease`` (once per ``cooldown`` seconds);
-    :meth:`current` adds ``increase`` of the rate set by the last decrease, and at least
-    ``min_increase`` requests/s, per second since the last change, up to ``ceiling``.
+    ``on_throttled`` multiplies the rate by ``1 - 2 * share`` (``share`` being the part of
+    recent requests that got a 429), never by less than ``decrease``, once per ``cooldown``;
+    :meth:`current` adds ``increase`` of the rate *before* the last decrease, and at least
+    ``min_increase`` requests/s, per second since the last change, up to ``ceiling`` (a
+    halved rate is back where it was within five seconds unless 429s return).
     """
 
     ceiling: float | None = None
@@ -106,14 +124,17 @@ class AdaptiveRate:
         self._updated = now
         return self._limit
 
-    def on_throttled(self, now: float, observed: float) -> float:
-        """A 429 came back: lower the limit (``observed`` is the recent request rate)."""
+    def on_throttled(self, now: float, observed: float, share: float = 1.0) -> float:
+        """A 429 came back: lower the limit (``observed``: the recent request rate;
+        ``share``: the part of those requests answered 429)."""
         current = self.current(now)
         if now - self._throttled_at < self.cooldown and current is not None:
             return current
         base = current if current is not None else max(observed, self.floor)
-        self._limit = max(self.floor, base * self.decrease)
-        self._step = max(self._limit * self.increase, self.min_increase)
+        # Twice the rejected share: going just to what got through would sit on the limit.
+        factor = max(self.decrease, 1.0 - 2.0 * min(1.0, max(0.0, share)))
+        self._limit = max(self.floor, base * factor)
+        self._step = max(base * self.increase, self.min_increase)
         self._updated = now
         self._throttled_at = now
         return self._limit
@@ -131,6 +152,7 @@ class RateLimiter:
         self._adaptive = AdaptiveRate(ceiling=ceiling)
         self._bucket = TokenBucket(rate=ceiling or 1.0)
         self._meter = RateMeter()
+        self._throttles = RateMeter()
         self._clock = clock
 
     @property
@@ -158,7 +180,9 @@ class RateLimiter:
     def throttled(self) -> float:
         """Record a 429; returns the new limit."""
         now = self._clock()
-        return self._adaptive.on_throttled(now, self._meter.rate(now))
+        self._throttles.record(now)
+        share = self._throttles.count(now) / max(self._meter.count(now), 1.0)
+        return self._adaptive.on_throttled(now, self._meter.rate(now), share)
 
     def __repr__(self) -> str:
         limit = self.limit

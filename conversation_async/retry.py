@@ -14,7 +14,8 @@ any other status                           raise                       raise
 
 Waits are exponential with full jitter (the ``backoff`` library's ``expo`` and
 ``full_jitter``); a ``Retry-After`` header replaces the computed wait, capped at
-``retry_after_max``.
+``retry_after_max``. A client-wide :class:`RetryBudget` also caps retries to a share of
+recent requests, so an outage cannot turn every call into several (no retry storm).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import backoff
 
 __all__ = [
     "Failure",
+    "RetryBudget",
     "RetryDecision",
     "RetryPolicy",
     "backoff_ceiling",
@@ -51,6 +53,11 @@ def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: floa
         raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
 
 
+def _non_negative_or_none(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _non_negative(instance, attribute, value)
+
+
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
     """How many times, and how patiently, a failed call is repeated.
@@ -58,6 +65,9 @@ class RetryPolicy:
     ``max_retries`` counts repeats after the first attempt (0 disables retries).
     ``retry_non_idempotent`` also repeats POSTs after a 5xx, a timeout or a broken
     connection; that can send a message twice, since the API has no idempotency key.
+    Across the whole client, retries within ``budget_window`` seconds are capped at
+    ``budget_ratio`` of the calls made in it, but ``budget_minimum`` are always allowed
+    (``budget_ratio=None`` turns the budget off).
     """
 
     max_retries: int = attrs.field(default=3, validator=_non_negative)
@@ -65,6 +75,9 @@ class RetryPolicy:
     backoff_max: float = attrs.field(default=30.0, validator=_non_negative)
     retry_after_max: float = attrs.field(default=60.0, validator=_non_negative)
     retry_non_idempotent: bool = False
+    budget_ratio: float | None = attrs.field(default=0.2, validator=_non_negative_or_none)
+    budget_minimum: int = attrs.field(default=10, validator=_non_negative)
+    budget_window: float = attrs.field(default=10.0, validator=_non_negative)
 
 
 class Failure(enum.Enum):
@@ -77,10 +90,12 @@ class Failure(enum.Enum):
 
 @attrs.frozen
 class RetryDecision:
-    """Wait ``delay`` seconds, then try again; ``reason`` is for logs."""
+    """Wait ``delay`` seconds, then try again; ``reason`` is for logs. ``may_duplicate``:
+    the failed attempt may have been processed, so a later success may be a duplicate."""
 
     delay: float
     reason: str
+    may_duplicate: bool = False
 
 
 def is_idempotent(method: str) -> bool:
@@ -132,10 +147,12 @@ def decide_retry(
     if retries_done >= policy.max_retries:
         return None
     repeatable = is_idempotent(method) or policy.retry_non_idempotent
+    may_duplicate = False
     if failure is not None:
         if failure is not Failure.NOT_SENT and not repeatable:
             return None
         reason = failure.value
+        may_duplicate = failure is not Failure.NOT_SENT
     elif status in ALWAYS_RETRIED_STATUSES:
         reason = f"HTTP {status}"
         if retry_after is not None:
@@ -143,6 +160,54 @@ def decide_retry(
             return RetryDecision(delay, f"{reason}, Retry-After {retry_after:g}s")
     elif status in UNSAFE_RETRIED_STATUSES and repeatable:
         reason = f"HTTP {status}"
+        may_duplicate = True
     else:
         return None
-    return RetryDecision(jitter(backoff_ceiling(policy, retries_done)), reason)
+    delay = jitter(backoff_ceiling(policy, retries_done))
+    return RetryDecision(delay, reason, may_duplicate=may_duplicate and not is_idempotent(method))
+
+
+@attrs.define
+class RetryBudget:
+    """Retries allowed for a whole client: a share of recent calls, with a floor. Pure.
+
+    Calls and retries are counted in one-second buckets over the last ``window`` seconds; a
+    retry is allowed while retries in the window stay below ``max(minimum, ratio * calls)``.
+    """
+
+    ratio: float
+    minimum: int = 10
+    window: float = 10.0
+    _calls: dict[int, int] = attrs.field(factory=dict, init=False)
+    _retries: dict[int, int] = attrs.field(factory=dict, init=False)
+    _second: int = attrs.field(default=0, init=False)
+
+    @classmethod
+    def from_policy(cls, policy: RetryPolicy) -> RetryBudget | None:
+        if policy.budget_ratio is None:
+            return None
+        return cls(policy.budget_ratio, policy.budget_minimum, policy.budget_window)
+
+    def record_call(self, now: float) -> None:
+        """A new call (its first attempt) was made."""
+        second = int(now)
+        if second != self._second:  # old buckets go as time moves on: memory stays bounded
+            self._forget(second)
+            self._second = second
+        self._calls[second] = self._calls.get(second, 0) + 1
+
+    def try_spend(self, now: float) -> bool:
+        """Take one retry from the budget; False when it is exhausted."""
+        second = int(now)
+        self._forget(second)
+        allowed = max(self.minimum, self.ratio * sum(self._calls.values()))
+        if sum(self._retries.values()) >= allowed:
+            return False
+        self._retries[second] = self._retries.get(second, 0) + 1
+        return True
+
+    def _forget(self, second: int) -> None:
+        oldest = second - int(self.window) + 1
+        for counts in (self._calls, self._retries):
+            for stale in [s for s in counts if s < oldest]:
+                del counts[stale]

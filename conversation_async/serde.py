@@ -100,8 +100,12 @@ def format_timestamp(value: datetime) -> str:
             f"naive datetime {value.isoformat()!r}: pass an aware datetime "
             "(for example datetime.now(timezone.utc))"
         )
-    utc = value.astimezone(UTC)
-    timespec = "microseconds" if utc.microsecond else "seconds"
+    timespec = "microseconds" if value.microsecond else "seconds"
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        # Within minutes of year 1 or 9999 the UTC instant is not a datetime; keep the offset.
+        return value.isoformat(timespec=timespec)
     return utc.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
 
 

@@ -12,6 +12,7 @@ for them), so callers waiting for a token can never starve the refresh.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import platform
 import ssl
@@ -31,6 +32,7 @@ from .config import AuthMethod, ClientConfig
 from .errors import (
     ApiError,
     ClientStateError,
+    ConfigurationError,
     ConversationError,
     InvalidResponseError,
     RequestTimeoutError,
@@ -39,9 +41,9 @@ from .errors import (
     api_error_from_response,
 )
 from .ratelimit import RateLimiter
-from .retry import Failure, RetryPolicy, decide_retry, parse_retry_after
+from .retry import Failure, RetryBudget, RetryPolicy, decide_retry, parse_retry_after
 
-__all__ = ["JsonAnswer", "RawResponse", "Transport"]
+__all__ = ["CallReport", "JsonAnswer", "RawResponse", "Transport", "call_report"]
 
 logger = logging.getLogger("conversation_async.transport")
 
@@ -67,12 +69,42 @@ class RawResponse:
     body: bytes
 
 
+@attrs.define
+class CallReport:
+    """What happened during one call, for callers that set :data:`call_report` first.
+
+    ``possible_duplicate`` is True when the call succeeded after an earlier attempt that
+    may have been processed too (a retried timeout, broken connection or 5xx), which only
+    happens for POSTs with ``retry_non_idempotent``.
+    """
+
+    attempts: int = 0
+    possible_duplicate: bool = False
+
+
+call_report: contextvars.ContextVar[CallReport | None] = contextvars.ContextVar(
+    "conversation_async_call_report", default=None
+)
+"""Set it to a :class:`CallReport` around a call to learn how that call went."""
+
+
 @attrs.frozen
 class JsonAnswer:
     """A successful answer and its decoded JSON (None for an empty body)."""
 
     response: RawResponse
     data: Any
+
+
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` for logs: credential-carrying values replaced by ``<redacted>``."""
+    return {
+        name: "<redacted>" if name.lower() in CREDENTIAL_HEADERS else value
+        for name, value in headers.items()
+    }
 
 
 def encode_json(payload: Any) -> bytes:
@@ -98,6 +130,10 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+            raise ConfigurationError(
+                "ssl_context must be an ssl.SSLContext (certificate checks cannot be turned off)"
+            )
         self._config = config
         self._borrowed = session
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
@@ -108,6 +144,7 @@ class Transport:
         self._closed = False
         self.rate_limiter = RateLimiter(config.rate_limit)
         """The client-wide request rate, shared by every call (see :mod:`.ratelimit`)."""
+        self._budget = RetryBudget.from_policy(config.retry)
         self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
 
     @property
@@ -254,9 +291,15 @@ class Transport:
         slots = self._slots if authorize else None
         limiter = self.rate_limiter if authorize else None
         auth = self._auth if authorize else None
+        budget = self._budget if authorize else None
+        if budget is not None:
+            budget.record_call(loop.time())
+        debug = logger.isEnabledFor(logging.DEBUG)
         retries = 0
         replayed = False
         maybe_sent = False
+        duplicate_risk = False
+        report = call_report.get() if authorize else None
         while True:
             in_attempt = False
             error: ConversationError
@@ -285,6 +328,14 @@ class Transport:
                             scope.reschedule(attempt_ends)
                     if credential is not None:
                         headers["Authorization"] = credential.header
+                    if debug:
+                        logger.debug(
+                            "%s %s attempt %d headers=%s",
+                            method,
+                            target.path,
+                            retries + 1,
+                            redact_headers(headers),
+                        )
                     in_attempt = True
                     response = await self._attempt(session, method, target, params, body, headers)
             except _AttemptFailed as failed:
@@ -311,6 +362,9 @@ class Transport:
                 maybe_sent = True
                 status = response.status
                 if status < 300:
+                    if report is not None:
+                        report.attempts = retries + 1
+                        report.possible_duplicate = duplicate_risk
                     return response
                 if (
                     status == 401
@@ -343,6 +397,11 @@ class Transport:
                     slots.release()
             if decision is None or loop.time() + decision.delay >= deadline:
                 raise error
+            if budget is not None and not budget.try_spend(loop.time()):
+                logger.debug("%s %s: not retried, client retry budget spent", method, target.path)
+                raise error
+            if decision.may_duplicate:
+                duplicate_risk = True
             logger.debug(
                 "%s %s: retry %d in %.3fs (%s)",
                 method,

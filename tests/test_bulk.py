@@ -259,3 +259,30 @@ async def test_a_bulk_send_is_iterated_once(client: ConversationClient) -> None:
     await bulk.run()
     with pytest.raises(RuntimeError, match="once"):
         bulk.__aiter__()
+
+
+async def test_success_after_an_unsafe_retry_is_flagged_as_possible_duplicate(
+    emulator: Emulator,
+) -> None:
+    """With retry_non_idempotent, a send retried after a 500 says it may be a duplicate."""
+    emulator.script("SendMessage", ScriptedResponse(status=500))
+    retry = RetryPolicy(backoff_base=0.001, retry_non_idempotent=True)
+    async with emulator.client(retry=retry) as client:
+        bulk = client.messages.send_many(requests(3), concurrency=1)
+        async with bulk:
+            results = sorted([r async for r in bulk], key=lambda r: r.index)
+    assert [(r.ok, r.attempts, r.possible_duplicate) for r in results] == [
+        (True, 2, True),
+        (True, 1, False),
+        (True, 1, False),
+    ]
+    assert bulk.summary().possible_duplicates == 1
+    assert "possible duplicates" in bulk.summary().format()
+
+
+async def test_retried_429_is_not_a_possible_duplicate(emulator: Emulator) -> None:
+    """A 429 was not processed: the retry that follows cannot duplicate anything."""
+    emulator.script("SendMessage", ScriptedResponse(status=429, headers={"Retry-After": "0"}))
+    async with emulator.client(retry=RetryPolicy(backoff_base=0.001)) as client:
+        (result,) = await collect(client, requests(1))
+    assert (result.ok, result.attempts, result.possible_duplicate) == (True, 2, False)

@@ -47,6 +47,14 @@ def test_meter_reports_requests_per_second() -> None:
     assert meter.rate(11.0) == pytest.approx(100, rel=0.05)
 
 
+def test_meter_does_not_mistake_a_young_client_for_a_slow_one() -> None:
+    """50 requests in the first 0.1 s read as about 500/s, not 50/s."""
+    meter = RateMeter()
+    for i in range(50):
+        meter.record(10.0 + i / 500)
+    assert meter.rate(10.1) == pytest.approx(500, rel=0.05)
+
+
 def test_meter_forgets_old_traffic() -> None:
     """After two idle windows the rate is zero."""
     meter = RateMeter()
@@ -68,15 +76,15 @@ def test_throttling_halves_the_limit_once_per_cooldown() -> None:
     assert rate.on_throttled(10.0, observed=800) == 400
     for _ in range(50):
         rate.on_throttled(10.2, observed=800)
-    assert rate.current(10.2) == pytest.approx(400 + 40 * 0.2)
-    assert rate.on_throttled(11.5, observed=800) == pytest.approx((400 + 40 * 1.5) / 2)
+    assert rate.current(10.2) == pytest.approx(400 + 80 * 0.2)
+    assert rate.on_throttled(11.5, observed=800) == pytest.approx((400 + 80 * 1.5) / 2)
 
 
 def test_limit_recovers_linearly_up_to_the_ceiling() -> None:
-    """After a decrease the limit grows by `increase` of itself per second, capped."""
+    """After a decrease the limit grows by `increase` of the former rate per second, capped."""
     rate = AdaptiveRate(ceiling=800, increase=0.1)
     rate.on_throttled(0.0, observed=800)
-    assert rate.current(5.0) == pytest.approx(400 + 40 * 5)
+    assert rate.current(2.5) == pytest.approx(400 + 80 * 2.5)
     assert rate.current(100.0) == 800
 
 
@@ -119,3 +127,26 @@ def test_recovery_from_a_low_rate_is_not_glacial() -> None:
     rate.on_throttled(0.0, observed=2.0)
     assert rate.current(0.0) == 1.0
     assert rate.current(1.0) == pytest.approx(11.0)
+
+
+def test_a_stray_429_barely_lowers_the_rate() -> None:
+    """When 2% of requests get a 429, the limit drops by 4%, not by half."""
+    rate = AdaptiveRate(ceiling=800)
+    assert rate.on_throttled(10.0, observed=800, share=0.02) == pytest.approx(768)
+
+
+def test_an_overload_halves_the_rate() -> None:
+    """When most requests get a 429, the limit halves (never more than that at once)."""
+    rate = AdaptiveRate(ceiling=800)
+    assert rate.on_throttled(10.0, observed=1600, share=0.6) == 400
+
+
+async def test_limiter_measures_the_share_of_throttled_requests() -> None:
+    """100 requests and one 429 in a second: the limit is set just under the observed rate."""
+    now = [100.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    for i in range(100):
+        now[0] = 100.0 + i / 100
+        await limiter.acquire()
+    limit = limiter.throttled()
+    assert limit == pytest.approx(101 * 0.98, rel=0.05)

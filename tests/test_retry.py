@@ -8,6 +8,7 @@ import pytest
 
 from conversation_async.retry import (
     Failure,
+    RetryBudget,
     RetryPolicy,
     backoff_ceiling,
     decide_retry,
@@ -158,3 +159,41 @@ def test_negative_settings_are_refused() -> None:
     """A negative max_retries is a configuration mistake."""
     with pytest.raises(ValueError, match="max_retries"):
         RetryPolicy(max_retries=-1)
+
+
+def test_budget_allows_the_minimum_even_without_traffic() -> None:
+    """A quiet client may still retry `minimum` times per window."""
+    budget = RetryBudget(ratio=0.1, minimum=3, window=10)
+    assert [budget.try_spend(0.5) for _ in range(4)] == [True, True, True, False]
+
+
+def test_budget_grows_with_the_calls_made() -> None:
+    """With 100 calls in the window, a 20% budget allows 20 retries."""
+    budget = RetryBudget(ratio=0.2, minimum=0, window=10)
+    for _ in range(100):
+        budget.record_call(1.0)
+    spent = sum(budget.try_spend(2.0) for _ in range(50))
+    assert spent == 20
+
+
+def test_budget_refills_as_the_window_moves() -> None:
+    """Retries older than the window no longer count."""
+    budget = RetryBudget(ratio=0.0, minimum=2, window=5)
+    assert budget.try_spend(0.0)
+    assert budget.try_spend(0.0)
+    assert not budget.try_spend(4.9)
+    assert budget.try_spend(5.1)
+
+
+def test_budget_memory_stays_bounded_without_retries() -> None:
+    """A long-running client keeps only the last window's buckets."""
+    budget = RetryBudget(ratio=0.2, window=10)
+    for second in range(100_000):
+        budget.record_call(float(second))
+    assert len(budget._calls) <= 10
+
+
+def test_budget_can_be_turned_off() -> None:
+    """budget_ratio=None means no client-wide cap."""
+    assert RetryBudget.from_policy(RetryPolicy(budget_ratio=None)) is None
+    assert RetryBudget.from_policy(RetryPolicy()) is not None

@@ -40,3 +40,16 @@ def test_renamed_field_is_read_and_written_under_its_wire_key() -> None:
 def test_renamed_model_still_omits_none() -> None:
     """Renaming does not change the None-omission rule."""
     assert serde.unstructure(Window(to="b")) == {"to": "b"}
+
+
+def test_timestamps_are_written_in_utc() -> None:
+    """An aware datetime is written as RFC 3339 in UTC, whatever its offset."""
+    stamp = serde.parse_timestamp("2024-05-01T12:30:00+02:00")
+    assert serde.format_timestamp(stamp) == "2024-05-01T10:30:00Z"
+
+
+def test_timestamp_at_the_edge_of_the_datetime_range_keeps_its_offset() -> None:
+    """A timestamp whose UTC instant falls outside datetime's range is written with its
+    offset rather than raising OverflowError."""
+    stamp = serde.parse_timestamp("0001-01-01T00:00:00+00:01")
+    assert serde.parse_timestamp(serde.format_timestamp(stamp)) == stamp

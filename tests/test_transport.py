@@ -24,6 +24,7 @@ from conversation_async import (
 from conversation_async.models import AppMessage, IdentifiedRecipient, TextMessage
 from conversation_async.serde import UnknownVariant
 from conversation_async.testing import Emulator, ScriptedResponse
+from conversation_async.transport import redact_headers
 from tests.conftest import FAST_RETRY, unused_port
 
 RECIPIENT = IdentifiedRecipient.of(("SMS", "+46700000001"))
@@ -321,3 +322,37 @@ async def test_configured_rate_limit_paces_every_call(emulator: Emulator) -> Non
         await asyncio.gather(*(send(client) for _ in range(12)))
     assert time.monotonic() - started >= 0.4
     assert client.rate_limit == 20
+
+
+async def test_retry_budget_caps_retries_for_the_whole_client(emulator: Emulator) -> None:
+    """With a budget of 2 retries per window, 10 failing calls make 12 requests, not 40."""
+    emulator.script("GetMessage", *[ScriptedResponse(status=503)] * 100)
+    retry = RetryPolicy(
+        max_retries=3, backoff_base=0.001, budget_ratio=0.0, budget_minimum=2, budget_window=60
+    )
+    async with emulator.client(retry=retry) as client:
+        for _ in range(10):
+            with pytest.raises(ServerError):
+                await client.messages.get(message_id="m")
+    assert emulator.requests_seen["GetMessage"] == 12
+
+
+def test_credential_headers_are_redacted_for_logs() -> None:
+    """Authorization (any case) is replaced; other headers stay readable."""
+    headers = {"authorization": "Bearer abc", "Accept": "application/json"}
+    assert redact_headers(headers) == {"authorization": "<redacted>", "Accept": "application/json"}
+
+
+async def test_debug_log_shows_each_attempt_without_the_token(
+    emulator: Emulator, client: ConversationClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At DEBUG every attempt and retry is logged, and the bearer token never is."""
+    emulator.script("GetMessage", ScriptedResponse(status=503))
+    caplog.set_level(logging.DEBUG, logger="conversation_async")
+    with pytest.raises(NotFoundError):
+        await client.messages.get(message_id="nope")
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("attempt" in m and "/messages/nope" in m for m in messages) == 2
+    assert any("retry 1" in m and "HTTP 503" in m for m in messages)
+    assert any("'Authorization': '<redacted>'" in m for m in messages)
+    assert not any("Bearer " in m for m in messages)

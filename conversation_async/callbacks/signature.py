@@ -43,11 +43,18 @@ Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 """A header mapping (any case) or ``(name, value)`` pairs; the first value of a name wins."""
 
 
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8, giving back the raw bytes of a value decoded with surrogateescape
+    (as aiohttp decodes header bytes that are not UTF-8). Other lone surrogates raise
+    ``UnicodeEncodeError``."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _body_bytes(body: bytes | str) -> bytes:
     if isinstance(body, bytes | bytearray | memoryview):
         return bytes(body)
     if isinstance(body, str):
-        return body.encode("utf-8")
+        return _utf8(body)
     raise TypeError(
         f"body must be the raw request body (bytes or str), got {type(body).__name__}; "
         "a parsed and re-serialized body does not verify"
@@ -56,8 +63,8 @@ def _body_bytes(body: bytes | str) -> bytes:
 
 def sign(secret: str, body: bytes | str, nonce: str, timestamp: int | str) -> str:
     """The ``x-sinch-webhook-signature`` value for ``body`` (padded base64 HMAC-SHA256)."""
-    signed = b".".join((_body_bytes(body), nonce.encode("utf-8"), str(timestamp).encode()))
-    mac = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).digest()
+    signed = b".".join((_body_bytes(body), _utf8(nonce), _utf8(str(timestamp))))
+    mac = hmac.new(_utf8(secret), signed, hashlib.sha256).digest()
     return base64.b64encode(mac).decode("ascii")
 
 
@@ -99,7 +106,10 @@ class Verdict(enum.Enum):
 
 def check_signature(secret: str | None, headers: Headers, body: bytes | str) -> Verdict:
     """:func:`verify_signature` with the reason for a refusal."""
-    raw = _body_bytes(body)
+    try:
+        raw: bytes | None = _body_bytes(body)
+    except UnicodeEncodeError:  # a str body with a lone surrogate was never sent as bytes
+        raw = None
     found = _lower_headers(headers)
     signature = found.get(SIGNATURE_HEADER)
     nonce = found.get(NONCE_HEADER)
@@ -109,8 +119,14 @@ def check_signature(secret: str | None, headers: Headers, body: bytes | str) -> 
     algorithm = found.get(ALGORITHM_HEADER)
     if algorithm is not None and algorithm.lower() != ALGORITHM.lower():
         return Verdict.BAD_ALGORITHM
-    expected = sign(secret, raw, nonce, timestamp)
-    if not hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("utf-8")):
+    if raw is None:
+        return Verdict.BAD_SIGNATURE
+    try:
+        expected = sign(secret, raw, nonce, timestamp).encode("ascii")
+        received = _utf8(signature.strip())
+    except UnicodeEncodeError:  # a lone surrogate no HTTP header can carry: never signed
+        return Verdict.BAD_SIGNATURE
+    if not hmac.compare_digest(expected, received):
         return Verdict.BAD_SIGNATURE
     return Verdict.VALID
 
@@ -195,7 +211,7 @@ class SignatureVerifier:
                 sent = int(found[TIMESTAMP_HEADER])
             except ValueError:
                 return Verdict.STALE
-            if abs(now - sent) > self._max_skew:
+            if abs(round(now) - sent) > self._max_skew:  # ints: any header length is fine
                 return Verdict.STALE
         if self._nonces is not None and not self._nonces.add(found[NONCE_HEADER], now):
             return Verdict.REPLAYED

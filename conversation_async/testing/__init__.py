@@ -2,13 +2,17 @@
 
 ``async with Emulator() as emu:`` serves every endpoint of the API catalog (Conversation
 API, Templates v1/v2) and the OAuth2 token endpoint over real loopback HTTP;
-``emu.script(...)`` injects faults; registered webhooks receive signed callbacks, each
+``emu.script(...)`` injects faults on cue and ``emu.inject_faults(route, FaultPlan(...))``
+at random (seeded), in the ways of :class:`FaultMode`; every accepted send is kept in
+``emu.ledger`` (:class:`LedgerEntry`); registered webhooks receive signed callbacks, each
 recorded as a :class:`CallbackDelivery`. See :class:`Emulator`.
 The emulator works on plain JSON, independently of the SDK's models.
 """
 
 from ._callbacks import CallbackDelivery
 from ._faults import ScriptedResponse
+from ._ledger import LedgerEntry
+from ._plans import FaultMode, FaultPlan
 from ._server import ROUTE_NAMES, Emulator
 from ._store import Store, StoredEvent, StoredMessage
 
@@ -16,6 +20,9 @@ __all__ = [
     "ROUTE_NAMES",
     "CallbackDelivery",
     "Emulator",
+    "FaultMode",
+    "FaultPlan",
+    "LedgerEntry",
     "ScriptedResponse",
     "Store",
     "StoredEvent",

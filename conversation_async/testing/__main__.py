@@ -1,6 +1,8 @@
 """Run the emulator standalone: ``python -m conversation_async.testing --port 9000``.
 
-Serves until SIGINT or SIGTERM, then shuts down cleanly (exit status 0).
+Serves until SIGINT or SIGTERM, then shuts down cleanly (exit status 0). ``--seed``,
+``--rate-limit`` and ``--fault ROUTE:RATE`` (repeatable, every fault mode equally likely)
+let benchmarks run a faulty emulator in another process.
 """
 
 from __future__ import annotations
@@ -11,7 +13,33 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from ._server import Emulator
+from ._plans import FaultPlan
+from ._server import ROUTE_NAMES, Emulator
+
+
+def _fault(value: str) -> tuple[str, float]:
+    """``ROUTE:RATE`` -> ``(route, rate)``, checked."""
+    route, _, rate_text = value.rpartition(":")
+    if route not in ROUTE_NAMES:
+        raise argparse.ArgumentTypeError(f"unknown route {route!r} in {value!r}")
+    try:
+        rate = float(rate_text)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"rate must be a number within 0..1 in {value!r}")
+    return route, rate
+
+
+def _rate(value: str) -> float:
+    """A rate limit: a number above 0."""
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not rate > 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, got {value!r}")
+    return rate
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -33,6 +61,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--latency-ms", type=float, default=0.0, metavar="MS", help="added to every API response"
     )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed of fault and delivery-failure draws"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate,
+        default=None,
+        metavar="RPS",
+        help="API requests per second before 429 (default: unlimited)",
+    )
+    parser.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="ROUTE:RATE",
+        help="fail a RATE share (0..1) of ROUTE's requests, all fault modes alike; repeatable",
+    )
     return parser.parse_args(argv)
 
 
@@ -50,7 +96,11 @@ async def serve(args: argparse.Namespace) -> None:
         client_secret=args.client_secret,
         token_expires_in=args.token_expires_in,
         latency=args.latency_ms / 1000.0,
+        seed=args.seed,
+        rate_limit=args.rate_limit,
     ) as emulator:
+        for route, rate in args.fault:
+            emulator.inject_faults(route, FaultPlan(rate))
         print(
             f"Conversation emulator listening on {emulator.base_url} "
             f"(token URL {emulator.auth_url})",

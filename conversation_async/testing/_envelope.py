@@ -27,7 +27,9 @@ STATUS_NAMES: Final[Mapping[int, str]] = {
     429: "RESOURCE_EXHAUSTED",
     500: "INTERNAL_ERROR",
     501: "INTERNAL_ERROR",
+    502: "UNAVAILABLE",
     503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
 }
 """HTTP status -> the envelope's ``status`` string (catalog §5.2)."""
 

@@ -3,7 +3,8 @@
 Route names are the API's operationIds; they key ``Emulator.requests_seen`` and
 ``Emulator.script``. Validation mirrors the API's first (synchronous) stage and answers 400
 INVALID_ARGUMENT with one field violation per problem found. A send that a webhook or its
-``callback_url`` can hear of gets its MESSAGE_SUBMIT / MESSAGE_DELIVERY callbacks.
+``callback_url`` can hear of gets its MESSAGE_SUBMIT / MESSAGE_DELIVERY callbacks; every
+accepted send is also appended to the ledger.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from ._envelope import invalid_argument, json_response, not_found
+from ._ledger import LedgerEntry
 from ._params import (
     APP_MESSAGE_KEYS,
     Params,
@@ -183,13 +185,15 @@ class MessageRoutes(RouteProvider):
             "processing_mode": "DISPATCH" if dispatch else "CONVERSATION",
             "injected": False,
         }
+        correlation_id = body.get("correlation_id")
         stored = store.add_message(
             message,
             app_id=app_id,
-            correlation_id=body.get("correlation_id"),
+            correlation_id=correlation_id,
             request=body,
             accepted=accepted,
         )
+        self._ledger.append(LedgerEntry(message_id, correlation_id, body, accepted))
         if store.webhooks or body.get("callback_url"):  # else: no receiver, no extra work
             self._callbacks.message_sent(stored, body)
         return json_response({"message_id": message_id, "accepted_time": accept_time})

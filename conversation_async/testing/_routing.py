@@ -15,6 +15,7 @@ from typing import ClassVar, Final
 from aiohttp import web
 
 from ._callbacks import CallbackSender
+from ._ledger import LedgerEntry
 from ._pagination import PageTokens
 from ._store import Store
 
@@ -38,13 +39,15 @@ class RouteSpec:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every handler may use: the one store, the page-token issuer, the project and
-    the callback sender (called only when a webhook or ``callback_url`` could receive)."""
+    """What every handler may use: the one store, the page-token issuer, the project, the
+    callback sender (called only when a webhook or ``callback_url`` could receive) and the
+    send ledger (appended to by ``SendMessage`` only)."""
 
     store: Store
     tokens: PageTokens
     project_id: str
     callbacks: CallbackSender
+    ledger: list[LedgerEntry]
 
 
 class RouteProvider:
@@ -52,13 +55,14 @@ class RouteProvider:
 
     ROUTES: ClassVar[tuple[RouteSpec, ...]] = ()
 
-    __slots__ = ("_callbacks", "_context", "_store", "_tokens")
+    __slots__ = ("_callbacks", "_context", "_ledger", "_store", "_tokens")
 
     def __init__(self, context: Context) -> None:
         self._context = context
         self._store = context.store
         self._tokens = context.tokens
         self._callbacks = context.callbacks
+        self._ledger = context.ledger
 
     def routes(self) -> list[tuple[str, str, str, Handler]]:
         """``(method, path, route name, bound handler)`` for each route of this area."""

@@ -1,13 +1,16 @@
 """The :class:`Emulator`: builds the aiohttp application and runs it on a loopback port.
 
-Every route goes through one small wrapper that counts the request, applies scripted
-responses and latency, then checks credentials and the project before the handler runs.
+Every route goes through one small wrapper that counts the request, adds latency, then
+checks credentials and the project before the handler runs; only while a fault is
+configured (script, plan, rate limit, token outage) does it take the slow path instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import random
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -23,12 +26,14 @@ from ._contacts import ContactRoutes
 from ._conversations import CONTACT_MESSAGE_KEYS, ConversationRoutes
 from ._envelope import ApiError, not_found
 from ._events import EventRoutes
-from ._faults import Faults, ScriptedResponse
+from ._faults import OUTAGE_MODES, Faults, ScriptedResponse
 from ._inbound import receive_message
+from ._ledger import LedgerEntry
 from ._messages import MessageRoutes
 from ._misc import MiscRoutes
 from ._pagination import PageTokens
 from ._params import non_empty_str, validate_one_of
+from ._plans import FaultMode, FaultPlan, PlanDraws
 from ._routing import Context, Handler, RouteProvider
 from ._store import CONSENT_LISTS, Store
 from ._templates import TemplateV1Routes, TemplateV2Routes
@@ -59,8 +64,9 @@ MESSAGE_ROUTES: Final = tuple(spec.name for spec in MessageRoutes.ROUTES)
 ROUTE_NAMES: Final = frozenset(
     (TOKEN_ROUTE, *(spec.name for provider in PROVIDERS for spec in provider.ROUTES))
 )
-"""Every route name accepted by :meth:`Emulator.script` and counted in ``requests_seen``:
-``Token`` plus the catalog's operationIds (and ``RegisterOptIn`` / ``RegisterOptOut``)."""
+"""Every route name accepted by :meth:`Emulator.script` and :meth:`Emulator.inject_faults`
+and counted in ``requests_seen``: ``Token`` plus the catalog's operationIds (and
+``RegisterOptIn`` / ``RegisterOptOut``)."""
 
 _SHUTDOWN_TIMEOUT: Final = 1.0
 """Seconds ``stop()`` waits for in-flight handlers (e.g. a long scripted delay) before
@@ -111,11 +117,20 @@ class Emulator:
     - ``token_requests``: calls to the token endpoint; ``expired_token_rejections``: API
       requests refused because their bearer token had expired.
 
+    - ``ledger``: every send ``SendMessage`` accepted (:class:`LedgerEntry`), append-only:
+      deletes and ``reset()`` leave it, ``clear_ledger()`` empties it.
+
     Knobs: ``token_expires_in`` (seconds, for tokens issued from now on), ``latency``
     (seconds added before every API response, scripted ones included; never applied to the
     token endpoint), ``expire_tokens()``, ``script(route, *responses)``,
     ``clear_scripts()``, ``reset()``; test hooks for state the API cannot write:
     ``add_consent(app_id, list_type, identity)`` / ``remove_consent(...)``.
+
+    Random faults (for reliability tests): ``inject_faults(route, FaultPlan(...))`` /
+    ``clear_faults()``, counted in ``faults_injected``; ``token_outage(seconds)``;
+    ``rate_limit`` (requests/s over all API routes), counted in ``rate_limited`` and
+    measured by ``request_rate_window(seconds)``. Precedence for one request: a script,
+    then the rate limit (API routes) or an outage (``Token``), then the route's plan.
 
     Conventions where the API leaves a choice: an unknown ID in the path is a 404; a body
     field naming a resource that does not exist (a conversation's ``contact_id``, a
@@ -155,6 +170,7 @@ class Emulator:
         token_expires_in: int = 3600,
         latency: float = 0.0,
         seed: int | None = None,
+        rate_limit: float | None = None,
     ) -> None:
         self._host = host
         self._port = port
@@ -163,8 +179,11 @@ class Emulator:
         self._auth = Auth(client_id, client_secret, token_expires_in)
         self._faults = Faults()
         self.latency = latency
+        self._seed = seed
+        self.rate_limit = rate_limit
         self._requests_seen: Counter[str] = Counter()
         self._store = Store(project_id)
+        self._ledger: list[LedgerEntry] = []
         self._callbacks = CallbackSender(self._store, project_id, seed=seed)
         self._app = self._build_app()
         self._runner: web.AppRunner | None = None
@@ -181,7 +200,9 @@ class Emulator:
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[_envelope_errors])
         app.router.add_route("POST", TOKEN_PATH, self._wrap(TOKEN_ROUTE, self._auth.token_endpoint))
-        context = Context(self._store, PageTokens(), self._project_id, self._callbacks)
+        context = Context(
+            self._store, PageTokens(), self._project_id, self._callbacks, self._ledger
+        )
         for provider in PROVIDERS:
             for method, path, name, handler in provider(context).routes():
                 app.router.add_route(method, path, self._wrap(name, handler, api=True))
@@ -200,7 +221,11 @@ class Emulator:
         return web.json_response({})
 
     def stats(self) -> dict[str, Any]:
-        """Counters as plain JSON: token requests, requests by route, stored messages..."""
+        """Counters as plain JSON: token requests, requests by route, stored messages...;
+        ``faults_injected`` is route -> mode -> count."""
+        injected: dict[str, dict[str, int]] = {}
+        for (route, mode), count in self._faults.injected.items():
+            injected.setdefault(route, {})[mode.value] = count
         return {
             "token_requests": self.token_requests,
             "expired_token_rejections": self.expired_token_rejections,
@@ -208,28 +233,41 @@ class Emulator:
             "messages_stored": len(self._store.messages),
             "callbacks_delivered": self.callbacks_delivered,
             "callbacks_failed": self.callbacks_failed,
+            "ledger_size": len(self._ledger),
+            "rate_limited": self._faults.rate_limited,
+            "faults_injected": injected,
         }
 
     async def _close_callbacks(self, _: web.Application) -> None:
         await self._callbacks.close()
 
     def _wrap(self, name: str, handler: Handler, *, api: bool = False) -> Handler:
-        """Count, script, delay, authenticate, check the project, then run ``handler``."""
+        """Count, delay, authenticate, check the project, then run ``handler``; while a
+        fault is configured, :meth:`Faults.misbehave` answers instead."""
         seen = self._requests_seen
         faults = self._faults
         auth = self._auth
         project_id = self._project_id
 
+        async def process(request: web.Request) -> web.StreamResponse:
+            """Authenticate, check the project and run the handler (the slow path's)."""
+            if not api:
+                return await handler(request)
+            try:
+                auth.check(request.headers.get("Authorization"))
+                if request.match_info["project_id"] != project_id:
+                    raise not_found(f"Project {request.match_info['project_id']} not found")
+                return await handler(request)
+            except ApiError as error:
+                return error.response()
+
         async def route(request: web.Request) -> web.StreamResponse:
             seen[name] += 1
-            script = faults.take(name)
+            if faults.armed:
+                return await faults.misbehave(name, api, request, process)
             if api and faults.latency > 0:
                 await asyncio.sleep(faults.latency)
-            if script is not None:
-                if script.delay > 0:
-                    await asyncio.sleep(script.delay)
-                if not script.passthrough:
-                    return script.to_response()
+            # ``process`` inlined: the benchmarked hot path, one coroutine frame less.
             if not api:
                 return await handler(request)
             try:
@@ -406,10 +444,10 @@ class Emulator:
     def script(self, route: str, *responses: ScriptedResponse) -> None:
         """Answer the next ``len(responses)`` requests to ``route`` with ``responses``, in order.
 
-        Scripts are consumed before authentication; afterwards normal behaviour resumes.
+        Scripts are consumed before authentication, the rate limit and fault plans;
+        afterwards normal behaviour resumes.
         """
-        if route not in ROUTE_NAMES:
-            raise ValueError(f"unknown route {route!r}; expected one of {sorted(ROUTE_NAMES)}")
+        _check_route(route)
         self._faults.add(route, responses)
 
     def scripts_pending(self, route: str) -> int:
@@ -419,6 +457,106 @@ class Emulator:
     def clear_scripts(self) -> None:
         """Drop every scripted response not used yet."""
         self._faults.clear()
+
+    # -- random faults, rate limit, token outage, ledger ---------------------------------
+
+    def inject_faults(self, route: str, plan: FaultPlan) -> None:
+        """Fail a ``plan.rate`` share of the requests to ``route`` from now on (replacing its
+        plan, if any), in modes drawn by ``plan.modes`` weights.
+
+        Draws come from the route's own RNG, seeded from ``Emulator(seed=...)`` and the
+        route name: for a seed, the same requests to a route get the same faults whatever
+        other routes see, and every ``inject_faults`` restarts the sequence. Scripts go
+        first; a scripted request draws nothing. The errors are in Sinch's envelope, on the
+        token endpoint too. See :class:`FaultMode` for which modes process first.
+        """
+        _check_route(route)
+        if not isinstance(plan, FaultPlan):
+            raise TypeError(f"expected FaultPlan, got {type(plan).__name__}")
+        seed = None if self._seed is None else f"{self._seed}:{route}"
+        rng = random.Random(seed)  # noqa: S311 - reproducible test outcomes, not crypto
+        self._faults.plans[route] = PlanDraws(plan, rng)
+        self._faults.rearm()
+
+    def clear_faults(self, route: str | None = None) -> None:
+        """Drop the fault plan of ``route`` (no plan: nothing happens), or every plan."""
+        if route is None:
+            self._faults.plans.clear()
+        else:
+            _check_route(route)
+            self._faults.plans.pop(route, None)
+        self._faults.rearm()
+
+    @property
+    def fault_plans(self) -> dict[str, FaultPlan]:
+        """The plans in force, by route (a copy)."""
+        return {route: draws.plan for route, draws in self._faults.plans.items()}
+
+    @property
+    def faults_injected(self) -> Counter[tuple[str, FaultMode]]:
+        """Faults injected by plans, by ``(route, mode)`` (``reset()`` zeroes them)."""
+        return self._faults.injected
+
+    def token_outage(self, seconds: float, *, mode: str = "503") -> None:
+        """Make the token endpoint fail for ``seconds`` from now, then work again by itself.
+
+        ``mode="503"`` answers 503 ``{"error": "temporarily_unavailable", ...}`` (OAuth2's
+        shape), ``mode="reset"`` aborts the connection. Tokens issued before stay valid;
+        ``token_outage(0)`` ends an outage. Scripts for ``Token`` still go first.
+        """
+        if mode not in OUTAGE_MODES:
+            raise ValueError(f"mode must be one of {sorted(OUTAGE_MODES)}, got {mode!r}")
+        self._faults.start_outage(_non_negative("seconds", seconds), reset=mode == "reset")
+
+    @property
+    def token_outage_active(self) -> bool:
+        """Whether the token endpoint is in an outage now."""
+        return self._faults.outage()
+
+    @property
+    def rate_limit(self) -> float | None:
+        """API requests per second the project may make (all API routes together; the token
+        endpoint is not limited); ``None`` = unlimited.
+
+        Beyond it (a token bucket, burst = one second's worth) requests are answered 429
+        RESOURCE_EXHAUSTED with ``Retry-After`` (seconds to the next slot, at least 0.05,
+        decimal) before processing, and counted in ``rate_limited``. Setting it refills the
+        bucket. ``math.inf`` limits nothing but keeps ``request_rate_window`` measuring.
+        """
+        limiter = self._faults.limiter
+        return None if limiter is None else limiter.rate
+
+    @rate_limit.setter
+    def rate_limit(self, value: float | None) -> None:
+        if value is not None and not value > 0:
+            raise ValueError(f"rate_limit must be > 0 or None, got {value}")
+        self._faults.set_rate_limit(None if value is None else float(value))
+
+    @property
+    def rate_limited(self) -> int:
+        """Requests answered 429 by ``rate_limit`` (``reset()`` zeroes it)."""
+        return self._faults.rate_limited
+
+    def request_rate_window(self, seconds: float, *, admitted: bool = False) -> float:
+        """API requests per second over the last ``seconds`` (up to 600), as the emulator saw
+        them; ``admitted=True`` counts only those the rate limit let through.
+
+        Counted in tenth-of-a-second buckets, and only while ``rate_limit`` is set (use
+        ``math.inf`` to measure without limiting); scripted requests are not counted.
+        """
+        if not 0 < seconds <= 600:
+            raise ValueError(f"seconds must be within (0, 600], got {seconds}")
+        return self._faults.meter.rate(seconds, time.monotonic(), admitted=admitted)
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        """Every send ``SendMessage`` accepted, oldest first (the live list: read it, do
+        not change it). Kept through deletes and ``reset()``; see ``clear_ledger()``."""
+        return self._ledger
+
+    def clear_ledger(self) -> None:
+        """Empty the ledger."""
+        self._ledger.clear()
 
     def add_consent(self, app_id: str, list_type: str, identity: str) -> bool:
         """Put ``identity`` on an app's consents list (audited as an ORIGIN_API insert).
@@ -441,11 +579,14 @@ class Emulator:
         """Forget stored state, counters and scripts; issued tokens stay valid.
 
         Pending callback deliveries are cancelled and the callback log and counters cleared.
+        Settings stay: fault plans, the rate limit, a token outage, latency; so does the
+        ledger.
         """
         self._store.clear()
         self._requests_seen.clear()
         self._auth.expired_token_rejections = 0
         self._faults.clear()
+        self._faults.forget_counts()
         self._callbacks.forget()
 
     # -- callbacks -----------------------------------------------------------------------
@@ -601,9 +742,14 @@ class Emulator:
 
 
 def _non_negative(name: str, value: float) -> float:
-    if value < 0:
+    if not value >= 0:
         raise ValueError(f"{name} must be >= 0, got {value}")
     return float(value)
+
+
+def _check_route(route: str) -> None:
+    if route not in ROUTE_NAMES:
+        raise ValueError(f"unknown route {route!r}; expected one of {sorted(ROUTE_NAMES)}")
 
 
 def _check_list_type(list_type: str) -> None:

@@ -80,6 +80,15 @@ def test_signed_body_verifies() -> None:
     assert verify_signature(SECRET, signed_headers(), BODY)
 
 
+def test_header_bytes_that_are_not_utf8_verify_as_sent() -> None:
+    """A nonce with non-UTF-8 bytes (aiohttp hands them over surrogate-escaped) is checked
+    against the bytes Sinch signed, not refused with an exception."""
+    nonce = b"n\xff".decode("utf-8", "surrogateescape")
+    headers = signature_headers(SECRET, BODY, nonce=nonce, timestamp=TIMESTAMP)
+    assert verify_signature(SECRET, headers, BODY)
+    assert not verify_signature(SECRET, signed_headers(**{NONCE_HEADER: "\ud800"}), BODY)
+
+
 @pytest.mark.parametrize("index", range(0, len(BODY), 7))
 def test_changing_any_body_byte_fails(index: int) -> None:
     """Flipping one byte anywhere in the body breaks the signature."""
@@ -178,6 +187,17 @@ def test_verifier_refuses_timestamps_outside_the_window(offset: int) -> None:
     """A timestamp more than max_skew away from now is stale."""
     verifier = SignatureVerifier(SECRET, clock=Clock(TIMESTAMP + offset))
     assert verifier.verify(signed_headers(), BODY) is Verdict.STALE
+
+
+def test_verifier_refuses_a_signed_timestamp_too_large_for_a_float() -> None:
+    """A signed timestamp of hundreds of digits is stale, not an OverflowError."""
+    timestamp = "1" + "0" * 400
+    headers = {
+        SIGNATURE_HEADER: sign(SECRET, BODY, NONCE, timestamp),
+        NONCE_HEADER: NONCE,
+        TIMESTAMP_HEADER: timestamp,
+    }
+    assert SignatureVerifier(SECRET).verify(headers, BODY) is Verdict.STALE
 
 
 def test_verifier_refuses_a_non_integer_timestamp() -> None:

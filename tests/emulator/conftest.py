@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import re
+import signal
+import sys
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +17,7 @@ import aiohttp
 import pytest
 from multidict import CIMultiDictProxy
 
-from conversation_async.testing import Emulator
+from conversation_async.testing import Emulator, FaultMode, FaultPlan
 
 from .callback_receiver import Receiver
 
@@ -20,6 +25,47 @@ from .callback_receiver import Receiver
 def basic(client_id: str, client_secret: str) -> str:
     """An ``Authorization: Basic ...`` header value."""
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+
+
+URL_LINE = re.compile(r"listening on (?P<base>http://\S+) \(token URL (?P<auth>http://\S+)\)")
+
+
+@dataclass
+class Standalone:
+    """A running ``python -m conversation_async.testing``: its process and its URL line."""
+
+    process: asyncio.subprocess.Process
+    urls: re.Match[str]
+
+
+@asynccontextmanager
+async def standalone(
+    *flags: str, stop: signal.Signals = signal.SIGTERM
+) -> AsyncIterator[Standalone]:
+    """Run the CLI with ``flags`` on a free port until it has announced its URLs; on exit,
+    send it ``stop`` and check it ended with status 0 and nothing on stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "conversation_async.testing",
+        "--port",
+        "0",
+        *flags,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        first = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
+        match = URL_LINE.search(first)
+        assert match, first
+        yield Standalone(process, match)
+    finally:
+        if process.returncode is None:
+            process.send_signal(stop)
+        _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert process.returncode == 0, stderr.decode()
+    assert stderr == b""
 
 
 @dataclass
@@ -271,3 +317,29 @@ def fast_callbacks(emulator: Emulator) -> Emulator:
     emulator.callback_retry_base = 0.002
     emulator.callback_timeout = 1.0
     return emulator
+
+
+def always(mode: FaultMode, **plan: Any) -> FaultPlan:
+    """A plan failing every request in ``mode`` (``plan``: other FaultPlan fields)."""
+    return FaultPlan(1.0, modes={mode: 1.0}, **plan)
+
+
+@dataclass
+class Raw:
+    """An undecoded answer: status, headers and body bytes."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+
+async def raw_send(api: Api, body: dict[str, Any] | None = None, give_up_after: float = 5.0) -> Raw:
+    """POST a send (``send_body()`` by default) and read the raw answer; errors (and a
+    client timeout after ``give_up_after`` seconds) propagate."""
+    async with api.http.post(
+        api.url(":send"),
+        json=body if body is not None else send_body(),
+        headers={"Authorization": f"Bearer {api.token}"},
+        timeout=aiohttp.ClientTimeout(total=give_up_after),
+    ) as response:
+        return Raw(response.status, response.headers, await response.read())

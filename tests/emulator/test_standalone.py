@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import signal
 import sys
 
@@ -12,9 +11,7 @@ import pytest
 
 from conversation_async.testing import Emulator
 
-from .conftest import basic, fetch
-
-URL_LINE = re.compile(r"listening on (?P<base>http://\S+) \(token URL (?P<auth>http://\S+)\)")
+from .conftest import basic, fetch, standalone
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -22,44 +19,21 @@ async def test_standalone_server_issues_tokens_and_exits_cleanly(
     http: aiohttp.ClientSession, signum: signal.Signals
 ) -> None:
     """The CLI prints its URLs and credentials, serves tokens, and exits 0 on a signal."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "conversation_async.testing",
-        "--port",
-        "0",
-        "--client-id",
-        "cli-id",
-        "--client-secret",
-        "cli-secret",
-        "--latency-ms",
-        "1",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        first = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
-        second = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
-        match = URL_LINE.search(first)
-        assert match, first
+    flags = ("--client-id", "cli-id", "--client-secret", "cli-secret", "--latency-ms", "1")
+    async with standalone(*flags, stop=signum) as server:
+        assert server.process.stdout is not None
+        second = (await asyncio.wait_for(server.process.stdout.readline(), 10)).decode()
         assert "client_id=cli-id" in second
         assert "client_secret=cli-secret" in second
         reply = await fetch(
             http,
             "POST",
-            match["auth"],
+            server.urls["auth"],
             data={"grant_type": "client_credentials"},
             headers={"Authorization": basic("cli-id", "cli-secret")},
         )
         assert reply.status == 200
-        assert match["auth"] == match["base"] + "/oauth2/token"
-    finally:
-        if process.returncode is None:
-            process.send_signal(signum)
-        _, stderr = await asyncio.wait_for(process.communicate(), 10)
-    assert process.returncode == 0, stderr.decode()
-    assert stderr == b""
+        assert server.urls["auth"] == server.urls["base"] + "/oauth2/token"
 
 
 async def test_standalone_server_reports_a_taken_port() -> None:

@@ -1,0 +1,26 @@
+"""The send ledger: every message ``SendMessage`` accepted, kept whatever happens next.
+
+A client that retries after a fault may send one message twice; the store cannot tell (a
+test may delete messages, ``reset()`` forgets them), so the ledger is append-only and only
+:meth:`Emulator.clear_ledger` empties it. Tests compare what the client reported with what
+the server accepted, e.g. ``Counter(entry.correlation_id for entry in emu.ledger)``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+
+@attrs.define  # not frozen: frozen attrs classes cost twice as much to build, once per send
+class LedgerEntry:
+    """One accepted send: its ``message_id``, the request's ``correlation_id`` (or ``None``),
+    the decoded request body and the ``accepted`` time (the message's ``accept_time``).
+    Read-only by convention."""
+
+    message_id: str
+    correlation_id: str | None
+    request: dict[str, Any]
+    accepted: datetime

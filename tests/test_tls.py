@@ -1,0 +1,95 @@
+"""TLS: certificates are verified by default; a private CA is trusted only when asked."""
+
+from __future__ import annotations
+
+import inspect
+import ssl
+from collections.abc import AsyncIterator
+
+import pytest
+import trustme
+from aiohttp import web
+
+from conversation_async import ConfigurationError, ConversationClient, TokenError, TransportError
+from conversation_async.models import IdentifiedRecipient, TextMessage
+from conversation_async.testing import Emulator
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+async def https_base_url(ca: trustme.CA) -> AsyncIterator[tuple[Emulator, str]]:
+    """The emulator's application served over HTTPS with a certificate from a private CA."""
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    emulator = Emulator()
+    runner = web.AppRunner(emulator.app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_context)
+    await site.start()
+    try:
+        yield emulator, f"https://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+def client_for(emulator: Emulator, base: str, **kwargs: object) -> ConversationClient:
+    return ConversationClient(
+        emulator.project_id,
+        emulator.client_id,
+        emulator.client_secret,
+        base_url=base,
+        auth_url=f"{base}/oauth2/token",
+        max_retries=0,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+async def send(client: ConversationClient) -> None:
+    await client.messages.send(
+        app_id="a", recipient=IdentifiedRecipient.of(("SMS", "+1")), message=TextMessage(text="x")
+    )
+
+
+async def test_untrusted_certificate_is_refused_by_default(
+    https_base_url: tuple[Emulator, str],
+) -> None:
+    """A server certificate from an unknown CA fails the handshake: nothing is sent."""
+    emulator, base = https_base_url
+    async with client_for(emulator, base) as client:
+        with pytest.raises(TokenError) as caught:
+            await send(client)
+    cause = caught.value.__cause__
+    assert isinstance(cause, TransportError)
+    assert cause.request_sent is False
+    assert "certificate" in str(cause).lower()
+    assert len(emulator.store.messages) == 0
+
+
+async def test_a_context_trusting_the_ca_connects(
+    https_base_url: tuple[Emulator, str], ca: trustme.CA
+) -> None:
+    """ssl_context lets a client trust a private CA (and still verifies the certificate)."""
+    emulator, base = https_base_url
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    async with client_for(emulator, base, ssl_context=context) as client:
+        await send(client)
+    assert len(emulator.store.messages) == 1
+    assert context.verify_mode is ssl.CERT_REQUIRED
+
+
+@pytest.mark.parametrize("value", [False, 0, "insecure"])
+def test_verification_cannot_be_switched_off_with_a_flag(value: object) -> None:
+    """Only an SSLContext is accepted; False (aiohttp's "no check") is refused."""
+    with pytest.raises(ConfigurationError, match="SSLContext"):
+        ConversationClient("p", "i", "s", ssl_context=value)  # type: ignore[arg-type]
+
+
+def test_client_has_no_verify_option() -> None:
+    """No constructor argument can disable certificate checks."""
+    names = set(inspect.signature(ConversationClient).parameters)
+    assert not {"verify", "verify_ssl", "insecure", "ssl"} & names
