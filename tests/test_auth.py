@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -217,6 +218,25 @@ async def test_recovers_after_the_endpoint_returns() -> None:
     endpoint.fail = None
     token = await manager.current()
     assert token.header.startswith("Bearer token-")
+
+
+async def test_token_refreshes_and_failures_are_logged_without_the_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """At DEBUG each fetch and each failed refresh is logged; the token value never is."""
+    caplog.set_level(logging.DEBUG, logger="conversation_async")
+    endpoint = FakeEndpoint(expires_in=60)
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    await manager.current()
+    manager.invalidate(await manager.current())
+    endpoint.fail = TokenError("down", status=503)
+    with pytest.raises(TokenError):
+        await manager.current()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("fetched access token, expires in 60s" in m for m in messages), messages
+    assert any("rejected by the API" in m for m in messages)
+    assert any("token refresh failed: down" in m for m in messages)
+    assert not any("token-1" in m for m in messages)
 
 
 async def test_aclose_cancels_a_refresh_in_flight() -> None:

@@ -183,6 +183,7 @@ class CallbackReceiver:
             return web.Response(status=200)
         self.stats.accepted += 1
         handlers = self._handlers_for(type(event))
+        logger.debug("%s callback accepted for %d handler(s)", event.trigger, len(handlers))
         if handlers:
             await self._start(event, handlers)
         return web.Response(status=200)

@@ -163,6 +163,19 @@ async def test_refusal_does_not_tell_the_sender_why(harness: Harness) -> None:
         assert await response.read() == b""
 
 
+async def test_each_verdict_is_logged_at_debug_with_its_reason(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sender learns nothing, but the DEBUG log says what was accepted and why a
+    callback was refused."""
+    caplog.set_level(logging.DEBUG, logger="conversation_async.callbacks")
+    assert await harness.post(delivery()) == 200
+    assert await harness.post(delivery("m2"), signed(delivery("m2"), secret="guess")) == 401
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("MESSAGE_DELIVERY callback accepted" in m for m in messages), messages
+    assert any("refused with 401" in m and "signature does not match" in m for m in messages)
+
+
 async def test_replayed_request_is_401(harness: Harness) -> None:
     """The same signed request sent twice (same nonce) is a replay."""
     body = delivery()
