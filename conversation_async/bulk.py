@@ -69,9 +69,11 @@ class BulkResult:
     error: BaseException | None = None
     latency: float = 0.0
     attempts: int = 1
+    """HTTP attempts made for this input (a replay after an expired token not counted)."""
     possible_duplicate: bool = False
     """Sent after a retry of an attempt that may have been processed too (only possible
-    with ``retry_non_idempotent``): the contact may receive the message twice."""
+    with ``retry_non_idempotent``): the contact may receive the message twice. A failure
+    after such a retry is ``ambiguous`` (``error.earlier_attempt_processed``)."""
 
     @property
     def ok(self) -> bool:
@@ -301,7 +303,12 @@ class BulkSend:
         except (ConversationError, ValueError, TypeError) as exc:
             outcome = classify_error(exc) if isinstance(exc, ConversationError) else Outcome.FAILED
             return BulkResult(
-                index, request, outcome, error=exc, latency=time.monotonic() - started
+                index,
+                request,
+                outcome,
+                error=exc,
+                latency=time.monotonic() - started,
+                attempts=report.attempts or 1,
             )
         finally:
             call_report.reset(token)

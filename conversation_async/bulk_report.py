@@ -22,6 +22,7 @@ import attrs
 
 from .errors import (
     ApiError,
+    ConversationError,
     InvalidResponseError,
     RequestTimeoutError,
     ServerError,
@@ -42,6 +43,8 @@ NOT_PROCESSED_STATUSES = frozenset({429, 503})
 
 def classify_error(error: BaseException) -> Outcome:
     """Whether a failed send may nevertheless have been accepted by the API."""
+    if isinstance(error, ConversationError) and error.earlier_attempt_processed:
+        return Outcome.AMBIGUOUS
     if isinstance(error, TransportError | RequestTimeoutError):
         return Outcome.AMBIGUOUS if error.request_sent else Outcome.FAILED
     if isinstance(error, ServerError):

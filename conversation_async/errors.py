@@ -22,7 +22,8 @@
 
 ``request_sent`` on ``TransportError`` and ``RequestTimeoutError`` says whether the request may
 have reached the API: when True a ``send`` may have been processed even though it failed here
-(the same holds for a ``ServerError`` answer to a POST).
+(the same holds for a ``ServerError`` answer to a POST). ``earlier_attempt_processed`` on any
+of them says the same of an earlier, retried attempt.
 Messages never contain credentials, tokens or request bodies.
 """
 
@@ -56,7 +57,14 @@ __all__ = [
 
 
 class ConversationError(Exception):
-    """Root of every exception raised by conversation_async."""
+    """Root of every exception raised by conversation_async.
+
+    ``earlier_attempt_processed`` is True when the call failed after retrying an attempt the
+    API may have processed (only POSTs with ``retry_non_idempotent``): the message may have
+    been sent although this call failed.
+    """
+
+    earlier_attempt_processed: bool = False
 
 
 class ConfigurationError(ConversationError, ValueError):

@@ -93,10 +93,15 @@ class AdaptiveRate:
     """The current rate limit: ``None`` (open) until throttled when there is no ``ceiling``.
 
     ``on_throttled`` multiplies the rate by ``1 - 2 * share`` (``share`` being the part of
-    recent requests that got a 429), never by less than ``decrease``, once per ``cooldown``;
-    :meth:`current` adds ``increase`` of the rate *before* the last decrease, and at least
-    ``min_increase`` requests/s, per second since the last change, up to ``ceiling`` (a
-    halved rate is back where it was within five seconds unless 429s return).
+    recent requests that got a 429), never by less than ``decrease`` unless that is still
+    above the rate the API accepted (``observed * (1 - share)``), once per ``cooldown``, and
+    remembers that accepted rate. :meth:`current`
+    adds ``increase`` of the rate *before* the decrease, and at least ``min_increase``
+    requests/s, per second up to that accepted rate, then ``probe`` of that step above it,
+    up to ``ceiling``: the client returns quickly to what the API took and only creeps past
+    it, so a sustained overload settles just below the API's limit instead of oscillating
+    around it (``headroom`` is how far below). After ``memory`` seconds without a 429 the
+    accepted rate is forgotten.
     """
 
     ceiling: float | None = None
@@ -104,9 +109,13 @@ class AdaptiveRate:
     decrease: float = 0.5
     increase: float = 0.1
     min_increase: float = 10.0
+    probe: float = 0.1
+    headroom: float = 0.05
     cooldown: float = 1.0
+    memory: float = 10.0
     _limit: float | None = attrs.field(default=None, init=False)
     _step: float = attrs.field(default=0.0, init=False)
+    _accepted: float = attrs.field(default=math.inf, init=False)
     _updated: float = attrs.field(default=0.0, init=False)
     _throttled_at: float = attrs.field(default=-math.inf, init=False)
 
@@ -117,23 +126,41 @@ class AdaptiveRate:
 
     def current(self, now: float) -> float | None:
         """The limit in requests per second at ``now`` (None: no limit)."""
-        if self._limit is None:
+        limit = self._limit
+        if limit is None:
             return None
-        grown = self._limit + self._step * max(0.0, now - self._updated)
-        self._limit = grown if self.ceiling is None else min(self.ceiling, grown)
+        forget_at = self._throttled_at + self.memory
+        if self._accepted < math.inf and now > forget_at:
+            limit = self._grow(limit, forget_at - self._updated)
+            self._updated = max(self._updated, forget_at)
+            self._accepted = math.inf
+        limit = self._grow(limit, now - self._updated)
+        self._limit = limit if self.ceiling is None else min(self.ceiling, limit)
         self._updated = now
         return self._limit
 
-    def on_throttled(self, now: float, observed: float, share: float = 1.0) -> float:
+    def _grow(self, limit: float, seconds: float) -> float:
+        """``limit`` after ``seconds``: at the full step up to the accepted rate, then slower."""
+        if seconds <= 0 or self._step <= 0:
+            return limit
+        fast_for = min(seconds, max(0.0, self._accepted - limit) / self._step)
+        return limit + self._step * (fast_for + self.probe * (seconds - fast_for))
+
+    def on_throttled(self, now: float, observed: float, share: float) -> float:
         """A 429 came back: lower the limit (``observed``: the recent request rate;
         ``share``: the part of those requests answered 429)."""
         current = self.current(now)
         if now - self._throttled_at < self.cooldown and current is not None:
             return current
+        share = min(1.0, max(0.0, share))
         base = current if current is not None else max(observed, self.floor)
         # Twice the rejected share: going just to what got through would sit on the limit.
-        factor = max(self.decrease, 1.0 - 2.0 * min(1.0, max(0.0, share)))
-        self._limit = max(self.floor, base * factor)
+        # Never above what got through, though: from far above the limit, halving once per
+        # cooldown would take several rounds of 429s to get there.
+        factor = max(self.decrease, 1.0 - 2.0 * share)
+        accepted = observed * (1.0 - share) * (1.0 - self.headroom)
+        self._limit = max(self.floor, min(base * factor, accepted))
+        self._accepted = max(self._limit, accepted)
         self._step = max(base * self.increase, self.min_increase)
         self._updated = now
         self._throttled_at = now

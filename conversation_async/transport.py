@@ -18,7 +18,7 @@ import platform
 import ssl
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import attrs
@@ -73,9 +73,10 @@ class RawResponse:
 class CallReport:
     """What happened during one call, for callers that set :data:`call_report` first.
 
-    ``possible_duplicate`` is True when the call succeeded after an earlier attempt that
-    may have been processed too (a retried timeout, broken connection or 5xx), which only
-    happens for POSTs with ``retry_non_idempotent``.
+    ``possible_duplicate`` is True when an earlier attempt of the call may have been
+    processed (a retried timeout, broken connection or 5xx), which only happens for POSTs
+    with ``retry_non_idempotent``: after a success the message may have been sent twice,
+    after a failure it may have been sent anyway. Both fields are set however the call ends.
     """
 
     attempts: int = 0
@@ -302,6 +303,7 @@ class Transport:
         report = call_report.get() if authorize else None
         while True:
             in_attempt = False
+            throttled = False
             error: ConversationError
             # Take a rate token, a connection slot and a credential without waiting when we
             # can: then one timer serves the attempt. Whatever must be waited for is waited
@@ -344,12 +346,16 @@ class Transport:
                 decision = decide_retry(
                     policy, method=retry_method, retries_done=retries, failure=failed.failure
                 )
+            except ConversationError as exc:  # no token, or a URL aiohttp refuses: final
+                _final(exc, report, retries + 1, duplicate_risk)
+                raise
             except TimeoutError:
                 if (scope.when() or deadline) >= deadline:
-                    raise RequestTimeoutError(
+                    late = RequestTimeoutError(
                         f"{method} {target.path}: deadline of {config.deadline:g}s passed",
                         request_sent=maybe_sent or in_attempt,
-                    ) from None
+                    )
+                    raise _final(late, report, retries + 1, duplicate_risk) from None
                 maybe_sent = True
                 error = RequestTimeoutError(
                     f"{method} {target.path}: no answer within {config.timeout:g}s",
@@ -362,9 +368,7 @@ class Transport:
                 maybe_sent = True
                 status = response.status
                 if status < 300:
-                    if report is not None:
-                        report.attempts = retries + 1
-                        report.possible_duplicate = duplicate_risk
+                    _report(report, retries + 1, duplicate_risk)
                     return response
                 if (
                     status == 401
@@ -377,6 +381,7 @@ class Transport:
                         logger.debug("%s %s: token expired, replaying once", method, target.path)
                         continue
                 if status == 429 and limiter is not None:
+                    throttled = True
                     limit = limiter.throttled()
                     logger.debug("%s %s: 429, client rate now %.0f/s", method, target.path, limit)
                 retry_after = parse_retry_after(
@@ -396,10 +401,11 @@ class Transport:
                 if holding and slots is not None:
                     slots.release()
             if decision is None or loop.time() + decision.delay >= deadline:
-                raise error
-            if budget is not None and not budget.try_spend(loop.time()):
+                raise _final(error, report, retries + 1, duplicate_risk)
+            # A 429's retry is paced by the shared limiter, so it spends no retry budget.
+            if budget is not None and not throttled and not budget.try_spend(loop.time()):
                 logger.debug("%s %s: not retried, client retry budget spent", method, target.path)
-                raise error
+                raise _final(error, report, retries + 1, duplicate_risk)
             if decision.may_duplicate:
                 duplicate_risk = True
             logger.debug(
@@ -452,6 +458,24 @@ class Transport:
                     request_sent=True,
                 ),
             ) from exc
+
+
+_E = TypeVar("_E", bound=ConversationError)
+
+
+def _report(report: CallReport | None, attempts: int, retried_unsafely: bool) -> None:
+    if report is not None:
+        report.attempts = attempts
+        report.possible_duplicate = retried_unsafely
+
+
+def _final(error: _E, report: CallReport | None, attempts: int, retried_unsafely: bool) -> _E:
+    """``error`` as the call's outcome, reported, and marked when an earlier, retried
+    attempt may have been processed."""
+    _report(report, attempts, retried_unsafely)
+    if retried_unsafely:
+        error.earlier_attempt_processed = True
+    return error
 
 
 def decode_json(response: RawResponse) -> Any:

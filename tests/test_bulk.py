@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from conversation_async import BadRequestError, ConversationClient, RetryPolicy
+from conversation_async import BadRequestError, ConversationClient, RateLimitError, RetryPolicy
 from conversation_async.bulk import BulkResult
 from conversation_async.bulk_report import BulkProgress, Outcome
 from conversation_async.models import (
@@ -278,6 +278,22 @@ async def test_success_after_an_unsafe_retry_is_flagged_as_possible_duplicate(
     ]
     assert bulk.summary().possible_duplicates == 1
     assert "possible duplicates" in bulk.summary().format()
+
+
+async def test_failure_after_an_unsafe_retry_is_ambiguous_not_failed(emulator: Emulator) -> None:
+    """A 500 retried, then a final 429: the first attempt may have been accepted, so the
+    input is ambiguous, never certainly failed."""
+    emulator.script(
+        "SendMessage",
+        ScriptedResponse(status=500),
+        ScriptedResponse(status=429, headers={"Retry-After": "0"}),
+    )
+    retry = RetryPolicy(max_retries=1, backoff_base=0.001, retry_non_idempotent=True)
+    async with emulator.client(retry=retry) as client:
+        (result,) = await collect(client, requests(1))
+    assert (result.outcome, result.attempts) == (Outcome.AMBIGUOUS, 2)
+    assert isinstance(result.error, RateLimitError)
+    assert result.error.earlier_attempt_processed
 
 
 async def test_retried_429_is_not_a_possible_duplicate(emulator: Emulator) -> None:

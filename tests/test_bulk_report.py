@@ -14,6 +14,7 @@ from conversation_async.bulk_report import (
 from conversation_async.errors import (
     AuthenticationError,
     BadRequestError,
+    ConversationError,
     InvalidResponseError,
     RateLimitError,
     RequestTimeoutError,
@@ -48,6 +49,24 @@ def test_errors_are_classified_by_whether_the_api_may_have_accepted(
 ) -> None:
     """Only failures after the request may have been processed are ambiguous."""
     assert classify_error(error) is outcome
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RateLimitError(http_status=429),
+        ServerError(http_status=503),
+        TransportError("refused", request_sent=False),
+        TokenError("down"),
+    ],
+)
+def test_any_failure_after_a_possibly_processed_attempt_is_ambiguous(
+    error: ConversationError,
+) -> None:
+    """An error that alone means "not sent" is ambiguous when an earlier attempt of the
+    same call may have been processed."""
+    error.earlier_attempt_processed = True
+    assert classify_error(error) is Outcome.AMBIGUOUS
 
 
 def test_error_labels_group_by_status_or_type() -> None:

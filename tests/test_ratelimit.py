@@ -63,36 +63,58 @@ def test_meter_forgets_old_traffic() -> None:
     assert meter.rate(3.5) == 0.0
 
 
-def test_open_rate_starts_at_half_the_observed_rate_when_throttled() -> None:
-    """Without a ceiling the first 429 sets the limit to half the recent rate."""
+def test_first_429_sets_a_limit_below_the_observed_rate() -> None:
+    """Without a ceiling the first 429 turns the open limiter into a limit under the rate
+    seen, lowered by twice the share of refused requests."""
     rate = AdaptiveRate()
     assert rate.current(0.0) is None
-    assert rate.on_throttled(1.0, observed=1000.0) == 500.0
+    assert rate.on_throttled(1.0, observed=1000.0, share=0.1) == pytest.approx(800)
 
 
-def test_throttling_halves_the_limit_once_per_cooldown() -> None:
+def test_a_far_overload_goes_straight_below_the_accepted_rate() -> None:
+    """When 95% of 3000/s are refused, the limit drops to what got through (less the
+    headroom) at once instead of halving round after round."""
+    rate = AdaptiveRate(headroom=0.05)
+    assert rate.on_throttled(1.0, observed=3000.0, share=0.95) == pytest.approx(142.5)
+
+
+def test_throttling_lowers_the_limit_once_per_cooldown() -> None:
     """N simultaneous 429s cause one decrease, not N."""
     rate = AdaptiveRate(ceiling=800)
-    assert rate.on_throttled(10.0, observed=800) == 400
+    assert rate.on_throttled(10.0, observed=800, share=0.25) == 400
     for _ in range(50):
-        rate.on_throttled(10.2, observed=800)
+        rate.on_throttled(10.2, observed=800, share=0.25)
     assert rate.current(10.2) == pytest.approx(400 + 80 * 0.2)
-    assert rate.on_throttled(11.5, observed=800) == pytest.approx((400 + 80 * 1.5) / 2)
+    before = rate.current(11.5)
+    assert before is not None
+    assert rate.on_throttled(11.5, observed=800, share=0.25) == pytest.approx(before / 2)
 
 
-def test_limit_recovers_linearly_up_to_the_ceiling() -> None:
-    """After a decrease the limit grows by `increase` of the former rate per second, capped."""
-    rate = AdaptiveRate(ceiling=800, increase=0.1)
-    rate.on_throttled(0.0, observed=800)
-    assert rate.current(2.5) == pytest.approx(400 + 80 * 2.5)
+def test_limit_returns_fast_to_the_accepted_rate_then_creeps() -> None:
+    """After a decrease the limit grows by `increase` of the former rate per second up to
+    the rate the API accepted (less the headroom), then by `probe` of that, capped at the
+    ceiling."""
+    rate = AdaptiveRate(ceiling=800, increase=0.1, probe=0.1, headroom=0.05)
+    assert rate.on_throttled(0.0, observed=800, share=0.25) == 400  # accepted: 570/s
+    assert rate.current(1.0) == pytest.approx(480)
+    assert rate.current(2.125) == pytest.approx(570)
+    assert rate.current(4.125) == pytest.approx(586)
     assert rate.current(100.0) == 800
+
+
+def test_accepted_rate_is_forgotten_after_a_quiet_spell() -> None:
+    """`memory` seconds after the last 429, the limit climbs at the full step again."""
+    rate = AdaptiveRate(ceiling=800, memory=10.0, headroom=0.05)
+    assert rate.on_throttled(0.0, observed=800, share=0.5) == pytest.approx(380)
+    assert rate.current(10.0) == pytest.approx(380 + 8 * 10)
+    assert rate.current(11.0) == pytest.approx(460 + 80)
 
 
 def test_limit_never_goes_below_the_floor() -> None:
     """A storm of 429s cannot stop the client entirely."""
     rate = AdaptiveRate(ceiling=8, floor=1, cooldown=0, min_increase=0)
     for i in range(20):
-        rate.on_throttled(float(i), observed=8)
+        rate.on_throttled(float(i), observed=8, share=1.0)
     assert rate.current(20.0) is not None
     assert rate.current(20.0) >= 1
 
@@ -122,17 +144,20 @@ def test_limiter_refuses_a_non_positive_ceiling() -> None:
 
 
 def test_recovery_from_a_low_rate_is_not_glacial() -> None:
-    """Throttled at 1/s, the limit still climbs by at least min_increase per second."""
-    rate = AdaptiveRate(min_increase=10)
-    rate.on_throttled(0.0, observed=2.0)
+    """Throttled to 1/s, the limit climbs by at least min_increase per second once the
+    throttling is behind it."""
+    rate = AdaptiveRate(min_increase=10, probe=0.1, memory=10.0)
+    rate.on_throttled(0.0, observed=2.0, share=1.0)
     assert rate.current(0.0) == 1.0
-    assert rate.current(1.0) == pytest.approx(11.0)
+    assert rate.current(1.0) == pytest.approx(2.0)
+    assert rate.current(12.0) == pytest.approx(1.0 + 10 + 2 * 10)
 
 
 def test_a_stray_429_barely_lowers_the_rate() -> None:
-    """When 2% of requests get a 429, the limit drops by 4%, not by half."""
-    rate = AdaptiveRate(ceiling=800)
-    assert rate.on_throttled(10.0, observed=800, share=0.02) == pytest.approx(768)
+    """When 2% of requests get a 429, the limit drops below what got through, by less than
+    a tenth, not by half."""
+    rate = AdaptiveRate(ceiling=800, headroom=0.05)
+    assert rate.on_throttled(10.0, observed=800, share=0.02) == pytest.approx(800 * 0.98 * 0.95)
 
 
 def test_an_overload_halves_the_rate() -> None:
@@ -149,4 +174,4 @@ async def test_limiter_measures_the_share_of_throttled_requests() -> None:
         now[0] = 100.0 + i / 100
         await limiter.acquire()
     limit = limiter.throttled()
-    assert limit == pytest.approx(101 * 0.98, rel=0.05)
+    assert limit == pytest.approx(101 * 0.99 * 0.95, rel=0.05)

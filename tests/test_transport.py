@@ -78,6 +78,25 @@ async def test_post_500_is_retried_when_opted_in(emulator: Emulator) -> None:
     assert emulator.requests_seen["SendMessage"] == 2
 
 
+async def test_error_after_an_unsafe_retry_says_an_earlier_attempt_may_have_been_processed(
+    emulator: Emulator,
+) -> None:
+    """A send retried after a 500 that then fails with 503 is marked: the message may have
+    been sent; a send failing with two 503s is not."""
+    retry = RetryPolicy(max_retries=1, backoff_base=0.01, retry_non_idempotent=True)
+    emulator.script("SendMessage", ScriptedResponse(status=500), ScriptedResponse(status=503))
+    async with emulator.client(retry=retry) as client:
+        with pytest.raises(ServerError) as caught:
+            await send(client)
+        assert caught.value.http_status == 503
+        assert caught.value.earlier_attempt_processed
+
+        emulator.script("SendMessage", ScriptedResponse(status=503), ScriptedResponse(status=503))
+        with pytest.raises(ServerError) as plain:
+            await send(client)
+        assert not plain.value.earlier_attempt_processed
+
+
 async def test_get_500_is_retried(emulator: Emulator, client: ConversationClient) -> None:
     """An idempotent GET is repeated after 502."""
     message_id = await send(client)
@@ -336,6 +355,21 @@ async def test_retry_budget_caps_retries_for_the_whole_client(emulator: Emulator
             with pytest.raises(ServerError):
                 await client.messages.get(message_id="m")
     assert emulator.requests_seen["GetMessage"] == 12
+
+
+async def test_429_retries_spend_no_retry_budget(emulator: Emulator) -> None:
+    """Retries after a 429 are paced by the shared rate limiter instead: with an empty
+    budget a 429 is still retried, a 503 is not."""
+    retry = RetryPolicy(max_retries=3, backoff_base=0.001, budget_ratio=0.0, budget_minimum=0)
+    async with emulator.client(retry=retry) as client:
+        emulator.script("GetMessage", ScriptedResponse(status=429, headers={"Retry-After": "0"}))
+        with pytest.raises(NotFoundError):
+            await client.messages.get(message_id="m")
+        assert emulator.requests_seen["GetMessage"] == 2
+        emulator.script("GetMessage", ScriptedResponse(status=503))
+        with pytest.raises(ServerError):
+            await client.messages.get(message_id="m")
+        assert emulator.requests_seen["GetMessage"] == 3
 
 
 def test_credential_headers_are_redacted_for_logs() -> None:
