@@ -246,7 +246,10 @@ class BulkSend:
         try:
             running = len(workers)
             while running:
-                item = queue.get_nowait() if queue.qsize() else await queue.get()
+                try:
+                    item = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    item = await queue.get()
                 if item is _WORKER_DONE:
                     running -= 1
                 elif isinstance(item, _Misuse):
@@ -268,6 +271,8 @@ class BulkSend:
             self._report(force=True)
 
     async def _worker(self, source: _Source, queue: asyncio.Queue[Any]) -> None:
+        report = CallReport()
+        call_report.set(report)  # this worker task's own context: its sends report here
         while True:
             try:
                 pulled = await source.pull()
@@ -282,20 +287,22 @@ class BulkSend:
                 await queue.put(_Misuse(TypeError(f"input #{index} is a {got}, not a request")))
                 return
             self._in_flight[index] = request
-            result = await self._send_one(index, request)
+            result = await self._send_one(index, request, report)
             del self._in_flight[index]
-            if queue.full():
-                await queue.put(result)  # the consumer is behind: wait (bounded memory)
-            else:
+            try:
                 queue.put_nowait(result)
+            except asyncio.QueueFull:
+                await queue.put(result)  # the consumer is behind: wait (bounded memory)
         await queue.put(_WORKER_DONE)
 
-    async def _send_one(self, index: int, request: SendMessageRequest) -> BulkResult | _Misuse:
+    async def _send_one(
+        self, index: int, request: SendMessageRequest, report: CallReport
+    ) -> BulkResult | _Misuse:
         if self._batch_limiter is not None:
             await self._batch_limiter.acquire()
         started = time.monotonic()
-        report = CallReport()
-        token = call_report.set(report)
+        report.attempts = 0
+        report.possible_duplicate = False
         try:
             response = await self._send(request)
         except ClientStateError as exc:
@@ -310,8 +317,6 @@ class BulkSend:
                 latency=time.monotonic() - started,
                 attempts=report.attempts or 1,
             )
-        finally:
-            call_report.reset(token)
         return BulkResult(
             index,
             request,
