@@ -4,9 +4,11 @@ The API allows about 800 requests/s per project (catalog §5.3) and answers 429 
 call of a client takes a token from one shared bucket before each attempt, so N concurrent
 tasks share one budget instead of each backing off alone. A 429 lowers the rate in proportion
 to the share of recent requests that got one (a sustained overload halves it; a stray 429
-barely moves it), at most once per ``cooldown`` however many requests saw it; the rate then
-grows back linearly (additive increase, multiplicative decrease). With no configured
-ceiling the bucket is open until the first 429, which starts it below the observed rate.
+barely moves it), at most once per ``cooldown`` however many requests saw it, and never
+leaves it above the rate the API accepted; the rate then grows back linearly to that
+accepted rate and only creeps past it (additive increase, multiplicative decrease). With no
+configured ceiling the bucket is open until the first 429, which starts it below the
+observed rate.
 
 :class:`TokenBucket`, :class:`RateMeter` and :class:`AdaptiveRate` are pure arithmetic (the
 time is passed in); :class:`RateLimiter` is the thin async layer that sleeps.
@@ -94,14 +96,13 @@ class AdaptiveRate:
 
     ``on_throttled`` multiplies the rate by ``1 - 2 * share`` (``share`` being the part of
     recent requests that got a 429), never by less than ``decrease`` unless that is still
-    above the rate the API accepted (``observed * (1 - share)``), once per ``cooldown``, and
-    remembers that accepted rate. :meth:`current`
-    adds ``increase`` of the rate *before* the decrease, and at least ``min_increase``
-    requests/s, per second up to that accepted rate, then ``probe`` of that step above it,
-    up to ``ceiling``: the client returns quickly to what the API took and only creeps past
-    it, so a sustained overload settles just below the API's limit instead of oscillating
-    around it (``headroom`` is how far below). After ``memory`` seconds without a 429 the
-    accepted rate is forgotten.
+    above the rate the API accepted (``observed * (1 - share)``, less ``headroom``), once per
+    ``cooldown``, and remembers that accepted rate. :meth:`current` adds ``increase`` of the
+    rate *before* the decrease, and at least ``min_increase`` requests/s, per second up to
+    that accepted rate, then ``probe`` of that step above it, up to ``ceiling``: the client
+    returns quickly to what the API took and only creeps past it, so a sustained overload
+    settles just below the API's limit instead of oscillating around it. After ``memory``
+    seconds without a 429 the accepted rate is forgotten.
     """
 
     ceiling: float | None = None

@@ -7,6 +7,7 @@ the live API may answer 404. The outcome arrives as an ``OPT_IN`` / ``OPT_OUT`` 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from ..models import (
     ConversationChannel,
@@ -20,6 +21,8 @@ from ..models import (
 from ._base import Resource, endpoint, query, require
 
 __all__ = ["OptInsResource"]
+
+R = TypeVar("R", OptInRegisterResponse, OptOutRegisterResponse)
 
 
 class OptInsResource(Resource):
@@ -39,19 +42,15 @@ class OptInsResource(Resource):
 
         ``request_id`` is echoed back; it is not used for idempotency.
         """
-        require(app_id=app_id, channels=channels or None, recipient=recipient)
-        request = OptInRegisterRequest(
+        return await self._register(
+            "optins:register",
+            OptInRegisterRequest,
+            OptInRegisterResponse,
             app_id=app_id,
-            channels=list(channels),
+            channels=channels,
             recipient=recipient,
             processing_strategy=processing_strategy,
-        )
-        return await self._call(
-            "POST",
-            self._url("optins:register"),
-            params=query(request_id=request_id),
-            body=request,
-            into=OptInRegisterResponse,
+            request_id=request_id,
         )
 
     @endpoint("POST", "/v1/projects/{project_id}/optouts:register")
@@ -68,8 +67,32 @@ class OptInsResource(Resource):
 
         ``request_id`` is echoed back; it is not used for idempotency.
         """
+        return await self._register(
+            "optouts:register",
+            OptOutRegisterRequest,
+            OptOutRegisterResponse,
+            app_id=app_id,
+            channels=channels,
+            recipient=recipient,
+            processing_strategy=processing_strategy,
+            request_id=request_id,
+        )
+
+    async def _register(
+        self,
+        path: str,
+        request_type: type[OptInRegisterRequest | OptOutRegisterRequest],
+        into: type[R],
+        *,
+        app_id: str,
+        channels: Sequence[ConversationChannel | str],
+        recipient: Recipient,
+        processing_strategy: ProcessingStrategy | str | None,
+        request_id: str | None,
+    ) -> R:
+        """Both registrations: the same body and query, to their own path."""
         require(app_id=app_id, channels=channels or None, recipient=recipient)
-        request = OptOutRegisterRequest(
+        request = request_type(
             app_id=app_id,
             channels=list(channels),
             recipient=recipient,
@@ -77,8 +100,8 @@ class OptInsResource(Resource):
         )
         return await self._call(
             "POST",
-            self._url("optouts:register"),
+            self._url(path),
             params=query(request_id=request_id),
             body=request,
-            into=OptOutRegisterResponse,
+            into=into,
         )
