@@ -17,6 +17,7 @@ import base64
 import contextlib
 import enum
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -68,17 +69,21 @@ class AccessToken:
     value: str
     obtained_at: float
     expires_in: float
+    header: str = attrs.field(init=False)
+    """The ``Authorization`` value, built once: every request sends it."""
+    refresh_at: float = attrs.field(init=False)
+    expires_at: float = attrs.field(init=False)
 
-    @property
-    def header(self) -> str:
+    @header.default
+    def _header(self) -> str:
         return f"Bearer {self.value}"
 
-    @property
-    def refresh_at(self) -> float:
+    @refresh_at.default
+    def _refresh_at(self) -> float:
         return self.obtained_at + self.expires_in - refresh_margin(self.expires_in)
 
-    @property
-    def expires_at(self) -> float:
+    @expires_at.default
+    def _expires_at(self) -> float:
         return self.obtained_at + self.expires_in
 
     def __repr__(self) -> str:
@@ -156,6 +161,8 @@ class TokenManager:
         self._fetch = fetch
         self._clock = clock
         self._token: AccessToken | None = None
+        self._fresh_until = -math.inf
+        """Until then the cached token is used without a closer look (the hot path)."""
         self._refresh: asyncio.Task[AccessToken] | None = None
         self._retry_refresh_at = 0.0
         self.fetch_count = 0
@@ -165,6 +172,8 @@ class TokenManager:
         """The cached token while valid (starting a background refresh once it is due)."""
         token = self._token
         now = self._clock()
+        if now < self._fresh_until:
+            return token
         state = token_state(token, now)
         if state is TokenState.EXPIRED:
             return None
@@ -183,6 +192,7 @@ class TokenManager:
         """Drop ``credential`` if it is still the cached token; a replay may then succeed."""
         if credential is self._token:
             self._token = None
+            self._fresh_until = -math.inf
             logger.debug("access token rejected by the API; dropped")
         return isinstance(credential, AccessToken)
 
@@ -194,6 +204,7 @@ class TokenManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._token = None
+        self._fresh_until = -math.inf
 
     def _start_refresh(self) -> asyncio.Task[AccessToken]:
         task = self._refresh
@@ -215,6 +226,7 @@ class TokenManager:
             raise
         token = AccessToken(value=value, obtained_at=started, expires_in=expires_in)
         self._token = token
+        self._fresh_until = token.refresh_at
         logger.debug("fetched access token, expires in %gs", expires_in)
         return token
 

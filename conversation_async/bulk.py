@@ -173,10 +173,8 @@ class BulkSend:
     # --- consuming ----------------------------------------------------------------------
 
     def __aiter__(self) -> AsyncIterator[BulkResult]:
-        if self._started:
-            raise RuntimeError("a BulkSend can be iterated only once")
-        self._started = True
-        self._generator = self._run()
+        self._start()
+        self._generator = self._results()
         return self._generator
 
     async def __aenter__(self) -> Self:
@@ -196,10 +194,19 @@ class BulkSend:
             await self._generator.aclose()
 
     async def run(self) -> BulkSummary:
-        """Send everything, ignoring individual results; returns the summary."""
-        async with self:
-            async for _ in self:
-                pass
+        """Send everything, ignoring individual results; returns the summary.
+
+        Results are counted as they come, without passing through the queue iteration uses.
+        """
+        self._start()
+        source = _Source(self._requests)
+        workers = self._spawn(source, None)
+        finished = False
+        try:
+            await asyncio.gather(*workers)
+            finished = True
+        finally:
+            await self._stop(source, workers, finished=finished)
         return self.summary()
 
     # --- reporting ----------------------------------------------------------------------
@@ -235,13 +242,34 @@ class BulkSend:
 
     # --- the machinery ------------------------------------------------------------------
 
-    async def _run(self) -> AsyncGenerator[BulkResult, None]:
+    def _start(self) -> None:
+        if self._started:
+            raise RuntimeError("a BulkSend can be iterated (or run) only once")
+        self._started = True
         self._started_at = time.monotonic()
+
+    def _spawn(self, source: _Source, queue: asyncio.Queue[Any] | None) -> list[asyncio.Task[None]]:
+        return [asyncio.create_task(self._worker(source, queue)) for _ in range(self._concurrency)]
+
+    async def _stop(
+        self, source: _Source, workers: list[asyncio.Task[None]], *, finished: bool
+    ) -> None:
+        """Cancel and await the workers; note what was cut short unless all ``finished``."""
+        if not finished:
+            self._interrupted = tuple(sorted(self._in_flight))
+            self._not_attempted_from = source.next_index
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        await source.aclose()
+        self._in_flight.clear()
+        self._ended_at = time.monotonic()
+        self._report(force=True)
+
+    async def _results(self) -> AsyncGenerator[BulkResult, None]:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._concurrency)
         source = _Source(self._requests)
-        workers = [
-            asyncio.create_task(self._worker(source, queue)) for _ in range(self._concurrency)
-        ]
+        workers = self._spawn(source, queue)
         finished = False
         try:
             running = len(workers)
@@ -259,73 +287,61 @@ class BulkSend:
                     yield item
             finished = True
         finally:
-            if not finished:
-                self._interrupted = tuple(sorted(self._in_flight))
-                self._not_attempted_from = source.next_index
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            await source.aclose()
-            self._in_flight.clear()
-            self._ended_at = time.monotonic()
-            self._report(force=True)
+            await self._stop(source, workers, finished=finished)
 
-    async def _worker(self, source: _Source, queue: asyncio.Queue[Any]) -> None:
+    async def _worker(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
+        """Send inputs until none are left. Results go to ``queue``; without one (``run``)
+        they are recorded here, and misuse raises here."""
         report = CallReport()
         call_report.set(report)  # this worker task's own context: its sends report here
+        send = self._send
+        limiter = self._batch_limiter
         while True:
             try:
                 pulled = await source.pull()
             except Exception as exc:  # the caller's iterator failed: stop the batch
-                await queue.put(_Misuse(exc))
+                await _give_up(queue, exc)
                 return
             if pulled is None:
                 break
             index, request = pulled
             if not isinstance(request, SendMessageRequest):
                 got = type(request).__name__
-                await queue.put(_Misuse(TypeError(f"input #{index} is a {got}, not a request")))
+                await _give_up(queue, TypeError(f"input #{index} is a {got}, not a request"))
                 return
             self._in_flight[index] = request
-            result = await self._send_one(index, request, report)
-            del self._in_flight[index]
+            if limiter is not None:
+                await limiter.acquire()
+            report.attempts = 0
+            report.possible_duplicate = False
+            started = time.monotonic()
             try:
-                queue.put_nowait(result)
-            except asyncio.QueueFull:
-                await queue.put(result)  # the consumer is behind: wait (bounded memory)
-        await queue.put(_WORKER_DONE)
-
-    async def _send_one(
-        self, index: int, request: SendMessageRequest, report: CallReport
-    ) -> BulkResult | _Misuse:
-        if self._batch_limiter is not None:
-            await self._batch_limiter.acquire()
-        started = time.monotonic()
-        report.attempts = 0
-        report.possible_duplicate = False
-        try:
-            response = await self._send(request)
-        except ClientStateError as exc:
-            return _Misuse(exc)
-        except (ConversationError, ValueError, TypeError) as exc:
-            outcome = classify_error(exc) if isinstance(exc, ConversationError) else Outcome.FAILED
-            return BulkResult(
-                index,
-                request,
-                outcome,
-                error=exc,
-                latency=time.monotonic() - started,
-                attempts=report.attempts or 1,
-            )
-        return BulkResult(
-            index,
-            request,
-            Outcome.SENT,
-            response=response,
-            latency=time.monotonic() - started,
-            attempts=report.attempts,
-            possible_duplicate=report.possible_duplicate,
-        )
+                response = await send(request)
+            except ClientStateError as exc:
+                await _give_up(queue, exc)
+                return
+            except (ConversationError, ValueError, TypeError) as exc:
+                result = _failure(index, request, exc, time.monotonic() - started, report)
+            else:
+                result = BulkResult(
+                    index,
+                    request,
+                    Outcome.SENT,
+                    response=response,
+                    latency=time.monotonic() - started,
+                    attempts=report.attempts,
+                    possible_duplicate=report.possible_duplicate,
+                )
+            del self._in_flight[index]
+            if queue is None:
+                self._record(result)
+            else:
+                try:
+                    queue.put_nowait(result)
+                except asyncio.QueueFull:
+                    await queue.put(result)  # the consumer is behind: wait (bounded memory)
+        if queue is not None:
+            await queue.put(_WORKER_DONE)
 
     def _record(self, result: BulkResult) -> None:
         self._counts[result.outcome] += 1
@@ -347,3 +363,18 @@ class BulkSend:
             self._progress(self.progress)
         except Exception:
             logger.exception("send_many progress callback failed")
+
+
+def _failure(
+    index: int, request: SendMessageRequest, error: Exception, latency: float, report: CallReport
+) -> BulkResult:
+    outcome = classify_error(error) if isinstance(error, ConversationError) else Outcome.FAILED
+    attempts = report.attempts or 1
+    return BulkResult(index, request, outcome, error=error, latency=latency, attempts=attempts)
+
+
+async def _give_up(queue: asyncio.Queue[Any] | None, error: BaseException) -> None:
+    """Stop the batch with ``error``: raised at once by ``run``, else by the consumer."""
+    if queue is None:
+        raise error
+    await queue.put(_Misuse(error))

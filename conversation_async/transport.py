@@ -16,7 +16,7 @@ import contextvars
 import logging
 import platform
 import ssl
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ import attrs
 from yarl import URL
 
 from . import _json
+from ._deadlines import Deadlines
 from ._slots import Slots
 from ._version import __version__
 from .auth import AccessToken, Authenticator, BasicAuthenticator, TokenManager, basic_header
@@ -43,7 +44,14 @@ from .errors import (
 from .ratelimit import RateLimiter
 from .retry import Failure, RetryBudget, RetryPolicy, decide_retry, parse_retry_after
 
-__all__ = ["CallReport", "JsonAnswer", "RawResponse", "Transport", "call_report"]
+__all__ = [
+    "CallReport",
+    "RawResponse",
+    "Transport",
+    "attempt_failure",
+    "call_report",
+    "decode_json",
+]
 
 logger = logging.getLogger("conversation_async.transport")
 
@@ -89,14 +97,6 @@ call_report: contextvars.ContextVar[CallReport | None] = contextvars.ContextVar(
 """Set it to a :class:`CallReport` around a call to learn how that call went."""
 
 
-@attrs.frozen
-class JsonAnswer:
-    """A successful answer and its decoded JSON (None for an empty body)."""
-
-    response: RawResponse
-    data: Any
-
-
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
@@ -110,15 +110,6 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def encode_json(payload: Any) -> bytes:
     return _json.dumps(payload)
-
-
-class _AttemptFailed(Exception):
-    """An attempt with no HTTP status; carries the retry classification."""
-
-    def __init__(self, failure: Failure, error: TransportError | RequestTimeoutError) -> None:
-        super().__init__(str(error))
-        self.failure = failure
-        self.error = error
 
 
 class Transport:
@@ -141,6 +132,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: Slots | None = None
+        self._deadlines: Deadlines | None = None
         self._auth: Authenticator | None = None
         self._closed = False
         self.rate_limiter = RateLimiter(config.rate_limit)
@@ -157,17 +149,20 @@ class Transport:
         """The credential source, once the first call has opened the transport."""
         return self._auth
 
-    async def request_json(
+    def request_json(
         self,
         method: str,
         url: str,
         *,
         params: Mapping[str, str] | None = None,
         payload: Any = None,
-    ) -> JsonAnswer:
-        """Send an authenticated API request with retries and decode its JSON answer.
+    ) -> Coroutine[Any, Any, RawResponse]:
+        """An authenticated API request with ``payload`` as its JSON body, with retries; await
+        it for the successful answer (:func:`decode_json` reads its body).
 
-        Raises the matching :mod:`~conversation_async.errors` exception for an error answer.
+        The payload is encoded at once, so it is not kept alive (and scanned by the garbage
+        collector) while the request is in flight. Awaiting raises the matching
+        :mod:`~conversation_async.errors` exception for an error answer.
         """
         session = self._open()
         headers = dict(self._base_headers)
@@ -175,10 +170,9 @@ class Transport:
         if payload is not None:
             body = encode_json(payload)
             headers["Content-Type"] = "application/json"
-        response = await self._exchange(
+        return self._exchange(
             session, method, url, params=params, body=body, headers=headers, authorize=True
         )
-        return JsonAnswer(response, decode_json(response))
 
     async def aclose(self) -> None:
         """Close what this transport owns (never a borrowed session); idempotent."""
@@ -187,6 +181,8 @@ class Transport:
         self._closed = True
         if self._auth is not None:
             await self._auth.aclose()
+        if self._deadlines is not None:
+            self._deadlines.close()
         if self._session is not None and self._borrowed is None:
             await self._session.close()
         self._session = None
@@ -220,6 +216,7 @@ class Transport:
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
         self._slots = Slots(limit)
+        self._deadlines = Deadlines(loop)
         self._auth = self._make_authenticator()
         self._session = session
         return session
@@ -301,21 +298,23 @@ class Transport:
         maybe_sent = False
         duplicate_risk = False
         report = call_report.get() if authorize else None
+        deadlines = self._deadlines
+        assert deadlines is not None  # noqa: S101 - set by _open, which the caller ran
         while True:
             in_attempt = False
             throttled = False
             error: ConversationError
             # Take a rate token, a connection slot and a credential without waiting when we
-            # can: then one timer serves the attempt. Whatever must be waited for is waited
-            # for under the deadline only, and the attempt's own timeout starts afterwards.
+            # can: then one deadline serves the attempt. Whatever must be waited for is waited
+            # for under the call's deadline only, and the attempt's own timeout starts after.
             now = loop.time()
             rate_wait = limiter.reserve() if limiter is not None else 0.0
             holding = slots is None or (not rate_wait and slots.try_acquire())
             credential = auth.usable() if auth is not None and holding else None
             ready = not rate_wait and holding and (auth is None or credential is not None)
-            scope = asyncio.timeout_at(min(deadline, now + config.timeout) if ready else deadline)
+            scope = deadlines.scope(min(deadline, now + config.timeout) if ready else deadline)
             try:
-                async with scope:
+                with scope:
                     if not ready:
                         if rate_wait:
                             await asyncio.sleep(rate_wait)
@@ -339,18 +338,30 @@ class Transport:
                             redact_headers(headers),
                         )
                     in_attempt = True
-                    response = await self._attempt(session, method, target, params, body, headers)
-            except _AttemptFailed as failed:
-                maybe_sent = maybe_sent or failed.error.request_sent
-                error = failed.error
+                    async with session.request(
+                        method,
+                        target,
+                        params=params,
+                        data=body,
+                        headers=headers,
+                        timeout=_NO_AIOHTTP_TIMEOUT,
+                        ssl=self._ssl,
+                    ) as resp:
+                        response = RawResponse(resp.status, resp.headers, await resp.read())
+            except aiohttp.ClientError as exc:
+                failure, failed = attempt_failure(exc, method, target.path)
+                if failure is None:
+                    raise _final(failed, report, retries + 1, duplicate_risk) from exc
+                maybe_sent = maybe_sent or failed.request_sent
+                error = failed
                 decision = decide_retry(
-                    policy, method=retry_method, retries_done=retries, failure=failed.failure
+                    policy, method=retry_method, retries_done=retries, failure=failure
                 )
-            except ConversationError as exc:  # no token, or a URL aiohttp refuses: final
+            except ConversationError as exc:  # no token: final
                 _final(exc, report, retries + 1, duplicate_risk)
                 raise
             except TimeoutError:
-                if (scope.when() or deadline) >= deadline:
+                if scope.when >= deadline:
                     late = RequestTimeoutError(
                         f"{method} {target.path}: deadline of {config.deadline:g}s passed",
                         request_sent=maybe_sent or in_attempt,
@@ -367,6 +378,8 @@ class Transport:
             else:
                 maybe_sent = True
                 status = response.status
+                if debug:
+                    logger.debug("%s %s -> %d", method, target.path, status)
                 if status < 300:
                     _report(report, retries + 1, duplicate_risk)
                     return response
@@ -419,45 +432,26 @@ class Transport:
             retries += 1
             await asyncio.sleep(decision.delay)
 
-    async def _attempt(
-        self,
-        session: aiohttp.ClientSession,
-        method: str,
-        url: URL,
-        params: Mapping[str, str] | None,
-        body: bytes | None,
-        headers: dict[str, str],
-    ) -> RawResponse:
-        """One HTTP exchange; failures without a status are classified for the retry policy."""
-        try:
-            async with session.request(
-                method,
-                url,
-                params=params,
-                data=body,
-                headers=headers,
-                timeout=_NO_AIOHTTP_TIMEOUT,
-                ssl=self._ssl,
-            ) as resp:
-                payload = await resp.read()
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug("%s %s -> %d", method, url.path, resp.status)
-                return RawResponse(resp.status, resp.headers, payload)
-        except (aiohttp.ClientConnectorError, aiohttp.ServerFingerprintMismatch) as exc:
-            raise _AttemptFailed(
-                Failure.NOT_SENT,
-                TransportError(f"{method} {url.path}: cannot connect: {exc}", request_sent=False),
-            ) from exc
-        except aiohttp.InvalidURL as exc:
-            raise TransportError(f"invalid URL {url.path!r}", request_sent=False) from exc
-        except aiohttp.ClientError as exc:
-            raise _AttemptFailed(
-                Failure.BROKEN,
-                TransportError(
-                    f"{method} {url.path}: connection failed: {type(exc).__name__}",
-                    request_sent=True,
-                ),
-            ) from exc
+
+def attempt_failure(
+    exc: aiohttp.ClientError, method: str, path: str
+) -> tuple[Failure | None, TransportError]:
+    """How an attempt that raised ``exc`` failed, for the retry policy (None: final), and the
+    error to raise for it, caused by ``exc``."""
+    failure: Failure | None
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ServerFingerprintMismatch):
+        failure = Failure.NOT_SENT
+        error = TransportError(f"{method} {path}: cannot connect: {exc}", request_sent=False)
+    elif isinstance(exc, aiohttp.InvalidURL):
+        failure = None
+        error = TransportError(f"invalid URL {path!r}", request_sent=False)
+    else:
+        failure = Failure.BROKEN
+        error = TransportError(
+            f"{method} {path}: connection failed: {type(exc).__name__}", request_sent=True
+        )
+    error.__cause__ = exc
+    return failure, error
 
 
 _E = TypeVar("_E", bound=ConversationError)

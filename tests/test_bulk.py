@@ -9,8 +9,14 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from conversation_async import BadRequestError, ConversationClient, RateLimitError, RetryPolicy
-from conversation_async.bulk import BulkResult
+from conversation_async import (
+    BadRequestError,
+    ClientStateError,
+    ConversationClient,
+    RateLimitError,
+    RetryPolicy,
+)
+from conversation_async.bulk import BulkResult, BulkSend
 from conversation_async.bulk_report import BulkProgress, Outcome
 from conversation_async.models import (
     AppMessage,
@@ -39,6 +45,19 @@ def requests(n: int) -> Iterator[SendMessageRequest]:
 async def collect(client: ConversationClient, reqs: object, **kwargs: object) -> list[BulkResult]:
     async with client.messages.send_many(reqs, **kwargs) as results:  # type: ignore[arg-type]
         return [r async for r in results]
+
+
+async def drain(bulk: BulkSend, how: str) -> None:
+    """Consume ``bulk`` the way users do: iterating its results, or ``run()``."""
+    if how == "run":
+        await bulk.run()
+        return
+    async with bulk:
+        async for _ in bulk:
+            pass
+
+
+CONSUMERS = pytest.mark.parametrize("how", ["iterate", "run"])
 
 
 async def test_every_input_gets_exactly_one_result(
@@ -151,14 +170,20 @@ async def test_invalid_item_is_a_failed_result_and_the_batch_goes_on(
     assert emulator.requests_seen["SendMessage"] == 2
 
 
-async def test_non_request_input_is_misuse_and_raises(client: ConversationClient) -> None:
+@CONSUMERS
+async def test_non_request_input_is_misuse_and_raises(client: ConversationClient, how: str) -> None:
     """Something that is not a SendMessageRequest stops the batch with TypeError."""
     inputs: list[object] = [request(0), "not a request", request(2)]
+    bulk = client.messages.send_many(inputs, concurrency=1)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="input #1"):
-        await collect(client, inputs, concurrency=1)
+        await drain(bulk, how)
+    assert bulk_tasks() == []
 
 
-async def test_failing_input_iterator_raises_its_error(client: ConversationClient) -> None:
+@CONSUMERS
+async def test_failing_input_iterator_raises_its_error(
+    client: ConversationClient, how: str
+) -> None:
     """An exception from the caller's own iterator is not swallowed."""
 
     def broken() -> Iterator[SendMessageRequest]:
@@ -166,7 +191,22 @@ async def test_failing_input_iterator_raises_its_error(client: ConversationClien
         raise LookupError("csv row 2 is broken")
 
     with pytest.raises(LookupError, match="csv row 2"):
-        await collect(client, broken(), concurrency=1)
+        await drain(client.messages.send_many(broken(), concurrency=1), how)
+
+
+@CONSUMERS
+async def test_a_client_closed_mid_batch_stops_it(emulator: Emulator, how: str) -> None:
+    """Closing the client under a running batch raises ClientStateError; nothing is left."""
+    emulator.latency = 0.05
+    async with emulator.client() as client:
+        bulk = client.messages.send_many(requests(1000), concurrency=4)
+        task = asyncio.create_task(drain(bulk, how))
+        await asyncio.sleep(0.3)
+        await client.aclose()
+        with pytest.raises(ClientStateError, match="closed"):
+            await task
+    assert bulk_tasks() == []
+    assert 0 < bulk.summary().total < 1000
 
 
 def bulk_tasks() -> list[asyncio.Task[object]]:
@@ -177,21 +217,16 @@ def bulk_tasks() -> list[asyncio.Task[object]]:
     ]
 
 
+@CONSUMERS
 async def test_cancelling_the_consumer_cancels_and_awaits_sends_in_flight(
-    emulator: Emulator,
+    emulator: Emulator, how: str
 ) -> None:
     """Cancelled mid-way: no bulk task or borrowed connection remains; the summary says what
     was interrupted and from where nothing was attempted."""
     emulator.latency = 0.2
     async with emulator.client() as client:
         bulk = client.messages.send_many(requests(1000), concurrency=8)
-
-        async def consume() -> None:
-            async with bulk:
-                async for _ in bulk:
-                    pass
-
-        task = asyncio.create_task(consume())
+        task = asyncio.create_task(drain(bulk, how))
         await asyncio.sleep(0.5)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

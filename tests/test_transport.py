@@ -7,7 +7,9 @@ import logging
 import re
 import time
 
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 
 from conversation_async import (
     AuthenticationError,
@@ -23,9 +25,10 @@ from conversation_async import (
     TransportError,
 )
 from conversation_async.models import AppMessage, IdentifiedRecipient, TextMessage
+from conversation_async.retry import Failure
 from conversation_async.serde import UnknownVariant
 from conversation_async.testing import Emulator, ScriptedResponse
-from conversation_async.transport import redact_headers
+from conversation_async.transport import attempt_failure, redact_headers
 from tests.conftest import FAST_RETRY, unused_port
 
 RECIPIENT = IdentifiedRecipient.of(("SMS", "+46700000001"))
@@ -391,3 +394,29 @@ async def test_debug_log_shows_each_attempt_without_the_token(
     assert any(re.search(r"retry 1 in \d+\.\d{3}s \(.*HTTP 503", m) for m in messages), messages
     assert any("'Authorization': '<redacted>'" in m for m in messages)
     assert not any("Bearer " in m for m in messages)
+
+
+def test_a_refused_connection_is_a_failure_before_sending() -> None:
+    """Connecting failed: nothing went out, so even a POST may be retried."""
+    key = ConnectionKey("api.example", 443, True, True, None, None, None)
+    refused = aiohttp.ClientConnectorError(key, OSError(111, "Connection refused"))
+    failure, error = attempt_failure(refused, "POST", "/v1/x")
+    assert failure is Failure.NOT_SENT
+    assert error.request_sent is False
+    assert error.__cause__ is refused
+
+
+def test_a_connection_lost_mid_exchange_may_have_been_processed() -> None:
+    """A broken connection after sending counts as sent (a POST is not repeated)."""
+    lost = aiohttp.ServerDisconnectedError()
+    failure, error = attempt_failure(lost, "POST", "/v1/x")
+    assert failure is Failure.BROKEN
+    assert error.request_sent is True
+    assert "ServerDisconnectedError" in str(error)
+
+
+def test_a_url_aiohttp_refuses_is_final() -> None:
+    """An invalid URL is not retried."""
+    failure, error = attempt_failure(aiohttp.InvalidURL("bad"), "GET", "/v1/x")
+    assert failure is None
+    assert error.request_sent is False

@@ -18,7 +18,7 @@ from ..config import ClientConfig
 from ..errors import InvalidResponseError, SerializationError
 from ..pagination import AsyncPager, Page, next_token
 from ..serde import format_timestamp, structure, unstructure
-from ..transport import Transport
+from ..transport import Transport, decode_json
 
 __all__ = [
     "Resource",
@@ -74,9 +74,13 @@ def update_mask(request: Any) -> dict[str, str]:
 
 def require(**arguments: Any) -> None:
     """Raise ``ValueError`` naming every argument that is None or an empty string."""
+    for value in arguments.values():  # the common case, all given, without building a list
+        if value is None or value == "":
+            break
+    else:
+        return
     missing = [name for name, value in arguments.items() if value is None or value == ""]
-    if missing:
-        raise ValueError(f"missing required argument(s): {', '.join(missing)}")
+    raise ValueError(f"missing required argument(s): {', '.join(missing)}")
 
 
 def exclusive(**arguments: Any) -> None:
@@ -179,18 +183,19 @@ class Resource:
         body: Any = None,
     ) -> T | None:
         """Send ``body`` (a model) and read the answer into ``into`` (None: discard it)."""
-        payload = None if body is None else unstructure(body)
-        answer = await self._transport.request_json(method, url, params=params, payload=payload)
+        response = await self._transport.request_json(
+            method, url, params=params, payload=None if body is None else unstructure(body)
+        )
+        data = decode_json(response)
         if into is None:
             return None
         try:
-            return structure({} if answer.data is None else answer.data, into)
+            return structure({} if data is None else data, into)
         except SerializationError as exc:
-            status = answer.response.status
             raise InvalidResponseError(
-                f"HTTP {status} answer does not fit {into.__name__}: {exc}",
-                status=status,
-                body=answer.response.body,
+                f"HTTP {response.status} answer does not fit {into.__name__}: {exc}",
+                status=response.status,
+                body=response.body,
             ) from exc
 
     def _paginate(
