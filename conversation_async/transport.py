@@ -323,7 +323,7 @@ class Transport:
                             await slots.acquire()
                             holding = True
                         if auth is not None and credential is None:
-                            credential = await auth.current()
+                            credential = auth.usable() or await auth.current()
                         attempt_ends = loop.time() + config.timeout
                         if attempt_ends < deadline:
                             scope.reschedule(attempt_ends)

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 import pytest
 
+from conversation_async import _codegen as codegen
 from conversation_async import serde
 from conversation_async.errors import SerializationError
 
@@ -123,3 +124,54 @@ def test_non_none_defaults_keep_working() -> None:
     """A model with another default falls back to cattrs' generic hook and keeps it."""
     assert serde.structure({}, WithDefault) == WithDefault(size=3)
     assert serde.structure({"size": 5}, WithDefault) == WithDefault(size=5)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class Checked:
+    size: int = attrs.field(validator=attrs.validators.gt(0))
+
+
+@attrs.define(frozen=True, kw_only=True)
+class Normalised:
+    name: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.name == "":
+            raise ValueError("name must not be empty")
+
+
+@attrs.define(frozen=True, kw_only=True)
+class WithDerived:
+    name: str | None = None
+    upper: str | None = attrs.field(init=False, default=None)
+
+
+@attrs.define(frozen=True, kw_only=True, slots=False)
+class DictBacked:
+    name: str | None = None
+
+
+def test_structured_models_are_the_frozen_class_itself() -> None:
+    """A model built without calling __init__ is of its class, equal, hashable and frozen."""
+    leaf = serde.structure({"name": "n", "count": 2}, Leaf)
+    assert type(leaf) is Leaf
+    assert leaf == Leaf(name="n", count=2)
+    assert hash(leaf) == hash(Leaf(name="n", count=2))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        leaf.name = "changed"  # type: ignore[misc]
+
+
+def test_validators_and_post_init_hooks_still_run() -> None:
+    """Models whose __init__ checks its values are built through it."""
+    with pytest.raises(SerializationError, match="must be > 0"):
+        serde.structure({"size": 0}, Checked)
+    with pytest.raises(SerializationError, match="must not be empty"):
+        serde.structure({"name": ""}, Normalised)
+    assert serde.structure({"size": 2}, Checked) == Checked(size=2)
+
+
+def test_slots_are_filled_directly_only_when_that_is_all_init_does() -> None:
+    """Plain slotted models get slot setters; any other __init__ work means none."""
+    assert codegen.slot_setters(Leaf) is not None
+    for model in (Checked, Normalised, WithDerived, DictBacked):
+        assert codegen.slot_setters(model) is None, model.__name__
