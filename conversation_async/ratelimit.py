@@ -4,9 +4,11 @@ The API allows about 800 requests/s per project (catalog §5.3) and answers 429 
 call of a client takes a token from one shared bucket before each attempt, so N concurrent
 tasks share one budget instead of each backing off alone. A 429 lowers the rate in proportion
 to the share of recent requests that got one (a sustained overload halves it; a stray 429
-barely moves it), at most once per ``cooldown`` however many requests saw it, and never
-leaves it above the rate the API accepted; the rate then grows back linearly to that
-accepted rate and only creeps past it (additive increase, multiplicative decrease). With no
+barely moves it), at most once per ``cooldown`` however many requests saw it. Unless the
+429s are sporadic (under 5% of requests), it also never leaves the rate above what the API
+accepted, and the rate grows back linearly to that accepted rate and only creeps past it
+(additive increase, multiplicative decrease); sporadic 429s, which the client's own rate
+may not cause, are made up for at the full step, so they cannot wear the rate down. With no
 configured ceiling the bucket is open until the first 429, which starts it below the
 observed rate.
 
@@ -95,14 +97,18 @@ class AdaptiveRate:
     """The current rate limit: ``None`` (open) until throttled when there is no ``ceiling``.
 
     ``on_throttled`` multiplies the rate by ``1 - 2 * share`` (``share`` being the part of
-    recent requests that got a 429), never by less than ``decrease`` unless that is still
-    above the rate the API accepted (``observed * (1 - share)``, less ``headroom``), once per
-    ``cooldown``, and remembers that accepted rate. :meth:`current` adds ``increase`` of the
-    rate *before* the decrease, and at least ``min_increase`` requests/s, per second up to
-    that accepted rate, then ``probe`` of that step above it, up to ``ceiling``: the client
-    returns quickly to what the API took and only creeps past it, so a sustained overload
-    settles just below the API's limit instead of oscillating around it. After ``memory``
-    seconds without a 429 the accepted rate is forgotten.
+    recent requests that got a 429), never by less than ``decrease``, once per ``cooldown``.
+    From a ``sporadic`` share on, it also caps the rate at what the API accepted
+    (``observed * (1 - share)``, less ``headroom``) and remembers that accepted rate.
+    :meth:`current` adds ``increase`` of the rate *before* the decrease, and at least
+    ``min_increase`` requests/s, per second up to that accepted rate, then ``probe`` of that
+    step above it, up to ``ceiling``: the client returns quickly to what the API took and
+    only creeps past it, so a sustained overload settles just below the API's limit instead
+    of oscillating around it. After ``memory`` seconds without a 429 the accepted rate is
+    forgotten. Below the sporadic share nothing is capped: a steady trickle of 429s that the
+    rate does not cause (a flaky gateway, another client's bursts) costs a few percent that
+    is made up at the full step, where capping each time would wear the rate down to the
+    floor.
     """
 
     ceiling: float | None = None
@@ -112,6 +118,7 @@ class AdaptiveRate:
     min_increase: float = 10.0
     probe: float = 0.1
     headroom: float = 0.05
+    sporadic: float = 0.05
     cooldown: float = 1.0
     memory: float = 10.0
     _limit: float | None = attrs.field(default=None, init=False)
@@ -156,12 +163,14 @@ class AdaptiveRate:
         share = min(1.0, max(0.0, share))
         base = current if current is not None else max(observed, self.floor)
         # Twice the rejected share: going just to what got through would sit on the limit.
-        # Never above what got through, though: from far above the limit, halving once per
-        # cooldown would take several rounds of 429s to get there.
-        factor = max(self.decrease, 1.0 - 2.0 * share)
-        accepted = observed * (1.0 - share) * (1.0 - self.headroom)
-        self._limit = max(self.floor, min(base * factor, accepted))
-        self._accepted = max(self._limit, accepted)
+        # Never above what got through, though (unless the 429s are sporadic): from far above
+        # the limit, halving once per cooldown would take several rounds of 429s to get there.
+        limit = base * max(self.decrease, 1.0 - 2.0 * share)
+        if share >= self.sporadic:
+            accepted = observed * (1.0 - share) * (1.0 - self.headroom)
+            limit = min(limit, accepted)
+            self._accepted = max(self.floor, limit, accepted)
+        self._limit = max(self.floor, limit)
         self._step = max(base * self.increase, self.min_increase)
         self._updated = now
         self._throttled_at = now

@@ -154,10 +154,31 @@ def test_recovery_from_a_low_rate_is_not_glacial() -> None:
 
 
 def test_a_stray_429_barely_lowers_the_rate() -> None:
-    """When 2% of requests get a 429, the limit drops below what got through, by less than
-    a tenth, not by half."""
-    rate = AdaptiveRate(ceiling=800, headroom=0.05)
-    assert rate.on_throttled(10.0, observed=800, share=0.02) == pytest.approx(800 * 0.98 * 0.95)
+    """When 2% of requests get a 429, the limit drops by 4%, not by half, and climbs back
+    at the full step (no cap at the accepted rate)."""
+    rate = AdaptiveRate(ceiling=800, increase=0.1, sporadic=0.05)
+    assert rate.on_throttled(10.0, observed=800, share=0.02) == pytest.approx(768)
+    assert rate.current(10.2) == pytest.approx(768 + 80 * 0.2)
+
+
+def test_a_steady_trickle_of_429s_does_not_wear_the_rate_down() -> None:
+    """A 429 share of 2% every second for ten minutes, whatever the rate (a flaky gateway),
+    keeps the limit within a few percent of where it was."""
+    rate = AdaptiveRate(ceiling=800)
+    for second in range(600):
+        current = rate.current(float(second))
+        assert current is not None
+        rate.on_throttled(float(second), observed=current, share=0.02)
+    assert rate.current(600.0) == pytest.approx(800, rel=0.05)
+
+
+def test_from_the_sporadic_share_on_the_limit_is_capped_at_the_accepted_rate() -> None:
+    """Sending 400/s under a limit of 800/s, a 5% share of 429s brings the limit under what
+    got through (less the headroom); a 4% share only trims the limit."""
+    capped = AdaptiveRate(ceiling=800, headroom=0.05, sporadic=0.05)
+    assert capped.on_throttled(10.0, observed=400, share=0.05) == pytest.approx(400 * 0.95 * 0.95)
+    trimmed = AdaptiveRate(ceiling=800, headroom=0.05, sporadic=0.05)
+    assert trimmed.on_throttled(10.0, observed=400, share=0.04) == pytest.approx(800 * 0.92)
 
 
 def test_an_overload_halves_the_rate() -> None:
