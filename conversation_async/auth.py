@@ -17,7 +17,6 @@ import base64
 import contextlib
 import enum
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -161,8 +160,6 @@ class TokenManager:
         self._fetch = fetch
         self._clock = clock
         self._token: AccessToken | None = None
-        self._fresh_until = -math.inf
-        """Until then the cached token is used without a closer look (the hot path)."""
         self._refresh: asyncio.Task[AccessToken] | None = None
         self._retry_refresh_at = 0.0
         self.fetch_count = 0
@@ -172,7 +169,7 @@ class TokenManager:
         """The cached token while valid (starting a background refresh once it is due)."""
         token = self._token
         now = self._clock()
-        if now < self._fresh_until:
+        if token is not None and now < token.refresh_at:  # fresh: the hot path
             return token
         state = token_state(token, now)
         if state is TokenState.EXPIRED:
@@ -192,7 +189,6 @@ class TokenManager:
         """Drop ``credential`` if it is still the cached token; a replay may then succeed."""
         if credential is self._token:
             self._token = None
-            self._fresh_until = -math.inf
             logger.debug("access token rejected by the API; dropped")
         return isinstance(credential, AccessToken)
 
@@ -204,7 +200,6 @@ class TokenManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._token = None
-        self._fresh_until = -math.inf
 
     def _start_refresh(self) -> asyncio.Task[AccessToken]:
         task = self._refresh
@@ -226,7 +221,6 @@ class TokenManager:
             raise
         token = AccessToken(value=value, obtained_at=started, expires_in=expires_in)
         self._token = token
-        self._fresh_until = token.refresh_at
         logger.debug("fetched access token, expires in %gs", expires_in)
         return token
 

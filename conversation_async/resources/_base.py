@@ -74,13 +74,9 @@ def update_mask(request: Any) -> dict[str, str]:
 
 def require(**arguments: Any) -> None:
     """Raise ``ValueError`` naming every argument that is None or an empty string."""
-    for value in arguments.values():  # the common case, all given, without building a list
-        if value is None or value == "":
-            break
-    else:
-        return
     missing = [name for name, value in arguments.items() if value is None or value == ""]
-    raise ValueError(f"missing required argument(s): {', '.join(missing)}")
+    if missing:
+        raise ValueError(f"missing required argument(s): {', '.join(missing)}")
 
 
 def exclusive(**arguments: Any) -> None:
