@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from conversation_async import _json, serde
+from conversation_async import _jsoncodec, serde
 from conversation_async.models import ListMessagesResponse, SendMessageRequest
 
 from .throughput import bulk_requests
@@ -70,7 +70,7 @@ def compare(
 def decode(rounds: int = 30) -> dict[str, float]:
     body = list_body()
     return compare(
-        lambda: serde.structure(_json.loads(body), ListMessagesResponse),
+        lambda: serde.structure(_jsoncodec.loads(body), ListMessagesResponse),
         lambda: json.loads(body),
         number=20,
         rounds=rounds,
@@ -81,7 +81,7 @@ def encode(rounds: int = 30) -> dict[str, float]:
     request: SendMessageRequest = next(bulk_requests(1))
     as_dict = serde.unstructure(request)
     return compare(
-        lambda: _json.dumps(serde.unstructure(request)),
+        lambda: _jsoncodec.dumps(serde.unstructure(request)),
         lambda: json.dumps(as_dict),
         number=500,
         rounds=rounds,

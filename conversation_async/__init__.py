@@ -4,6 +4,7 @@ The public API is what this module exports, plus :mod:`conversation_async.models
 request, response and message type) and :mod:`conversation_async.testing` (the emulator).
 """
 
+from ._core.retry import RetryPolicy
 from ._version import __version__
 from .client import ConversationClient
 from .config import AuthMethod, ClientConfig, Region
@@ -27,7 +28,6 @@ from .errors import (
     TransportError,
 )
 from .pagination import AsyncPager, Page
-from .retry import RetryPolicy
 
 __all__ = [
     "ApiError",

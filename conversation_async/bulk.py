@@ -36,6 +36,8 @@ from typing import Any, Self
 
 import attrs
 
+from ._http.ratelimit import RateLimiter
+from ._http.transport import CallReport, call_report
 from .bulk_report import (
     BulkProgress,
     BulkSummary,
@@ -46,8 +48,6 @@ from .bulk_report import (
 )
 from .errors import ClientStateError, ConversationError
 from .models import SendMessageRequest, SendMessageResponse
-from .ratelimit import RateLimiter
-from .transport import CallReport, call_report
 
 __all__ = ["BulkResult", "BulkSend", "Requests"]
 

@@ -15,6 +15,8 @@ from typing import Any, Self
 import aiohttp
 import attrs
 
+from ._core.retry import RetryPolicy
+from ._http.transport import Transport
 from .config import AuthMethod, ClientConfig, Region, config_from_env
 from .errors import ClientStateError, ConfigurationError
 from .resources.apps import AppsResource
@@ -30,8 +32,6 @@ from .resources.templates import TemplatesResource
 from .resources.templates_v1 import TemplatesV1Resource
 from .resources.transcoding import TranscodingResource
 from .resources.webhooks import WebhooksResource
-from .retry import RetryPolicy
-from .transport import Transport
 
 __all__ = ["ConversationClient"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
+from ._core.retry import RetryPolicy
 from .errors import ConfigurationError
-from .retry import RetryPolicy
 
 __all__ = ["AuthMethod", "ClientConfig", "Region", "config_from_env"]
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import _json
+from . import _jsoncodec
 
 __all__ = [
     "ApiError",
@@ -215,7 +215,7 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 def parse_error_envelope(body: bytes) -> dict[str, Any]:
     """Read ``code``/``status``/``message``/``details`` from a nested, flat or non-JSON body."""
     try:
-        data = _json.loads(body) if body else None
+        data = _jsoncodec.loads(body) if body else None
     except ValueError:
         data = None
     if not isinstance(data, dict):

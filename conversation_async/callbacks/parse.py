@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from .. import _json, serde
+from .. import _jsoncodec, serde
 from ..errors import CallbackParseError, SerializationError
 from .events import (
     ENVELOPE_KEYS,
@@ -122,7 +122,7 @@ def _decode(body: object) -> dict[str, Any]:
     if isinstance(body, bytes | bytearray | memoryview | str):
         raw = bytes(body) if isinstance(body, memoryview) else body
         try:
-            data: object = _json.loads(raw)
+            data: object = _jsoncodec.loads(raw)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, too deep
             raise CallbackParseError(
                 f"callback body is not valid JSON ({type(exc).__name__})"

@@ -14,11 +14,11 @@ from urllib.parse import quote
 
 import attrs
 
+from .._http.transport import Transport, decode_json
 from ..config import ClientConfig
 from ..errors import InvalidResponseError, SerializationError
 from ..pagination import AsyncPager, Page, next_token
 from ..serde import format_timestamp, structure, unstructure
-from ..transport import Transport, decode_json
 
 __all__ = [
     "Resource",

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversation_async import _json, serde
+from conversation_async import _jsoncodec, serde
 from conversation_async.callbacks import CallbackEvent, parse_callback
 from conversation_async.errors import CallbackParseError
 
@@ -106,8 +106,8 @@ def test_bytes_str_and_decoded_object_agree(text: str) -> None:
     numbers past float range are refused by that decoder, so then there is no object)."""
     outcomes = [_parse(text), _parse(text.encode("utf-8"))]
     try:
-        decoded = _json.loads(text)
-    except _json.JSONDecodeError:
+        decoded = _jsoncodec.loads(text)
+    except _jsoncodec.JSONDecodeError:
         assert outcomes == [None, None]
         return
     outcomes.append(_parse(decoded))

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from conversation_async.ratelimit import AdaptiveRate, RateLimiter, RateMeter, TokenBucket
+from conversation_async._core.rate import AdaptiveRate, RateMeter, TokenBucket
+from conversation_async._http.ratelimit import RateLimiter
 
 
 def test_bucket_spaces_reservations_at_the_rate() -> None:

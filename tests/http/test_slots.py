@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from conversation_async._slots import Slots
+from conversation_async._http.slots import Slots
 
 
 def test_free_slots_are_taken_synchronously() -> None:

@@ -24,11 +24,11 @@ from conversation_async import (
     TokenError,
     TransportError,
 )
+from conversation_async._core.retry import Failure
+from conversation_async._http.transport import attempt_failure, redact_headers
 from conversation_async.models import AppMessage, IdentifiedRecipient, TextMessage
-from conversation_async.retry import Failure
 from conversation_async.serde import UnknownVariant
 from conversation_async.testing import Emulator, ScriptedResponse
-from conversation_async.transport import attempt_failure, redact_headers
 from tests.conftest import FAST_RETRY, unused_port
 
 RECIPIENT = IdentifiedRecipient.of(("SMS", "+46700000001"))

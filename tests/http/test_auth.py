@@ -7,15 +7,14 @@ import logging
 
 import pytest
 
-from conversation_async.auth import (
+from conversation_async._core.tokens import (
     AccessToken,
-    BasicAuthenticator,
-    TokenManager,
     TokenState,
     basic_header,
     refresh_margin,
     token_state,
 )
+from conversation_async._http.auth import BasicAuthenticator, TokenManager
 from conversation_async.errors import TokenError
 
 

@@ -24,13 +24,12 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from . import _json
-from ._deadlines import Deadlines
-from ._slots import Slots
-from ._version import __version__
-from .auth import AccessToken, Authenticator, BasicAuthenticator, TokenManager, basic_header
-from .config import AuthMethod, ClientConfig
-from .errors import (
+from .. import _jsoncodec
+from .._core.retry import Failure, RetryBudget, RetryPolicy, decide_retry, parse_retry_after
+from .._core.tokens import AccessToken, basic_header
+from .._version import __version__
+from ..config import AuthMethod, ClientConfig
+from ..errors import (
     ApiError,
     ClientStateError,
     ConfigurationError,
@@ -41,8 +40,10 @@ from .errors import (
     TransportError,
     api_error_from_response,
 )
+from .auth import Authenticator, BasicAuthenticator, TokenManager
+from .deadlines import Deadlines
 from .ratelimit import RateLimiter
-from .retry import Failure, RetryBudget, RetryPolicy, decide_retry, parse_retry_after
+from .slots import Slots
 
 __all__ = [
     "CallReport",
@@ -109,7 +110,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def encode_json(payload: Any) -> bytes:
-    return _json.dumps(payload)
+    return _jsoncodec.dumps(payload)
 
 
 class Transport:
@@ -477,7 +478,7 @@ def decode_json(response: RawResponse) -> Any:
     if not response.body:
         return None
     try:
-        return _json.loads(response.body)
+        return _jsoncodec.loads(response.body)
     except ValueError:
         raise InvalidResponseError(
             f"HTTP {response.status} answer is not valid JSON",
@@ -488,7 +489,7 @@ def decode_json(response: RawResponse) -> Any:
 
 def _decode_or_none(body: bytes) -> Any:
     try:
-        return _json.loads(body) if body else None
+        return _jsoncodec.loads(body) if body else None
     except ValueError:
         return None
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conversation_async._deadlines import Deadlines
+from conversation_async._http.deadlines import Deadlines
 
 
 def deadlines() -> tuple[Deadlines, asyncio.AbstractEventLoop]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conversation_async.retry import (
+from conversation_async._core.retry import (
     Failure,
     RetryBudget,
     RetryPolicy,
