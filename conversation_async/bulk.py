@@ -8,12 +8,20 @@
 
 Requests (any iterable or async iterable of ``SendMessageRequest``) are pulled only when a
 worker is free, and results wait in a queue of ``concurrency`` entries, so memory stays
-bounded however long the input is. A failed send is a result (``outcome`` says whether it
-may have been accepted anyway, see :mod:`.bulk_report`); only misuse raises: an input that
-is not a ``SendMessageRequest``, an error raised by the input iterator itself, or a closed
-client. Leaving the ``async with`` block (or cancelling the consuming task) cancels the
-sends in flight and waits for them; :meth:`BulkSend.summary` then says which inputs were
-interrupted in flight and from which index nothing was attempted.
+bounded however long the input is. Every input gives exactly one result, or the iteration
+raises: a failed send is a result (``outcome`` says whether it may have been accepted
+anyway, see :mod:`.bulk_report`), and so is an input left unsent because an earlier send
+failed in a way every later one would (refused credentials, 401, 403: all inputs; a 404:
+the inputs of that app), with outcome ``not_attempted``. Only misuse raises: an input that
+is not a ``SendMessageRequest``, an error raised by the input iterator itself, a closed
+client, or an unexpected error inside a send. Leaving the ``async with`` block (or
+cancelling the consuming task) cancels the sends in flight and waits for them;
+:meth:`BulkSend.summary` then says which inputs were interrupted in flight and from which
+index nothing was attempted.
+
+Each send's report (attempts, whether an attempt may have been processed) comes back with
+its result, as a value: ``client.messages.send_many`` lives here, on top of the messages
+resource, which knows nothing of bulk sends.
 """
 
 from __future__ import annotations
@@ -36,25 +44,27 @@ from typing import Any, Self
 
 import attrs
 
+from ._core.call import Reported
 from ._http.ratelimit import RateLimiter
-from ._http.transport import CallReport, call_report
 from .bulk_report import (
     BulkProgress,
     BulkSummary,
     LatencyHistogram,
     Outcome,
+    Stops,
     classify_error,
     error_label,
 )
-from .errors import ClientStateError, ConversationError
+from .errors import ClientStateError
 from .models import SendMessageRequest, SendMessageResponse
+from .resources.messages import MessagesResource
 
-__all__ = ["BulkResult", "BulkSend", "Requests"]
+__all__ = ["BulkMessagesResource", "BulkResult", "BulkSend", "Requests"]
 
 logger = logging.getLogger("conversation_async.bulk")
 
 Requests = Iterable[SendMessageRequest] | AsyncIterable[SendMessageRequest]
-SendOne = Callable[[SendMessageRequest], Awaitable[SendMessageResponse]]
+SendOne = Callable[[SendMessageRequest], Awaitable[Reported[SendMessageResponse]]]
 ProgressCallback = Callable[[BulkProgress], None]
 
 
@@ -69,11 +79,11 @@ class BulkResult:
     error: BaseException | None = None
     latency: float = 0.0
     attempts: int = 1
-    """HTTP attempts made for this input (a replay after an expired token not counted)."""
-    possible_duplicate: bool = False
-    """Sent after a retry of an attempt that may have been processed too (only possible
-    with ``retry_non_idempotent``): the contact may receive the message twice. A failure
-    after such a retry is ``ambiguous`` (``error.earlier_attempt_processed``)."""
+    """HTTP attempts made for this input (a replay after an expired token included)."""
+    maybe_processed: bool = False
+    """An attempt that got no confirmation may have been processed. For a failure that is
+    the ``ambiguous`` outcome; for a sent message (possible only with
+    ``retry_non_idempotent``) the contact may receive it twice."""
 
     @property
     def ok(self) -> bool:
@@ -167,8 +177,9 @@ class BulkSend:
         self._ended_at: float | None = None
         self._last_progress = 0.0
         self._not_attempted_from: int | None = None
-        self._possible_duplicates = 0
+        self._maybe_processed = 0
         self._interrupted: tuple[int, ...] = ()
+        self._stops = Stops()
 
     # --- consuming ----------------------------------------------------------------------
 
@@ -223,6 +234,7 @@ class BulkSend:
             in_flight=len(self._in_flight),
             elapsed=end - self._started_at if self._started else 0.0,
             total=self._total,
+            not_attempted=self._counts[Outcome.NOT_ATTEMPTED],
         )
 
     def summary(self) -> BulkSummary:
@@ -237,7 +249,8 @@ class BulkSend:
             wall_time=progress.elapsed,
             not_attempted_from=self._not_attempted_from,
             interrupted=self._interrupted,
-            possible_duplicates=self._possible_duplicates,
+            maybe_processed=self._maybe_processed,
+            stopped_by=self._stops.describe(),
         )
 
     # --- the machinery ------------------------------------------------------------------
@@ -291,48 +304,59 @@ class BulkSend:
 
     async def _worker(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
         """Send inputs until none are left. Results go to ``queue``; without one (``run``)
-        they are recorded here, and misuse raises here."""
-        report = CallReport()
-        call_report.set(report)  # this worker task's own context: its sends report here
+        they are recorded here, and misuse raises here. Whatever goes wrong inside reaches
+        the consumer: a worker never ends without saying why."""
+        try:
+            await self._work(source, queue)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise  # the batch is being stopped
+            # A send was cancelled from outside (not by this batch): nobody would learn of it.
+            await _give_up(queue, RuntimeError("a send was cancelled from outside the batch"))
+        except Exception as exc:
+            await _give_up(queue, exc)
+
+    async def _work(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
         send = self._send
         limiter = self._batch_limiter
+        stops = self._stops
         while True:
-            try:
-                pulled = await source.pull()
-            except Exception as exc:  # the caller's iterator failed: stop the batch
-                await _give_up(queue, exc)
-                return
+            pulled = await source.pull()  # the caller's iterator failing stops the batch
             if pulled is None:
                 break
             index, request = pulled
             if not isinstance(request, SendMessageRequest):
                 got = type(request).__name__
-                await _give_up(queue, TypeError(f"input #{index} is a {got}, not a request"))
-                return
-            self._in_flight[index] = request
-            if limiter is not None:
-                await limiter.acquire()
-            report.attempts = 0
-            report.possible_duplicate = False
-            started = time.monotonic()
-            try:
-                response = await send(request)
-            except ClientStateError as exc:
-                await _give_up(queue, exc)
-                return
-            except (ConversationError, ValueError, TypeError) as exc:
-                result = _failure(index, request, exc, time.monotonic() - started, report)
-            else:
+                raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
+            blocked = stops.blocking(request.app_id)
+            if blocked is not None:
                 result = BulkResult(
-                    index,
-                    request,
-                    Outcome.SENT,
-                    response=response,
-                    latency=time.monotonic() - started,
-                    attempts=report.attempts,
-                    possible_duplicate=report.possible_duplicate,
+                    index, request, Outcome.NOT_ATTEMPTED, error=blocked, attempts=0
                 )
-            del self._in_flight[index]
+            else:
+                self._in_flight[index] = request
+                if limiter is not None:
+                    await limiter.acquire()
+                started = time.monotonic()
+                try:
+                    sent = await send(request)
+                except (ValueError, TypeError) as exc:  # refused before any request
+                    result = BulkResult(
+                        index,
+                        request,
+                        Outcome.FAILED,
+                        error=exc,
+                        latency=time.monotonic() - started,
+                        attempts=0,
+                    )
+                else:
+                    result = _result(index, request, sent, time.monotonic() - started)
+                    if isinstance(sent.error, ClientStateError):
+                        raise sent.error  # the client is closed: no send can succeed
+                    if sent.error is not None and stops.record(sent.error, request.app_id):
+                        logger.warning("send_many stops sending: %s", sent.error)
+                del self._in_flight[index]
             if queue is None:
                 self._record(result)
             else:
@@ -345,7 +369,7 @@ class BulkSend:
 
     def _record(self, result: BulkResult) -> None:
         self._counts[result.outcome] += 1
-        self._possible_duplicates += result.possible_duplicate
+        self._maybe_processed += result.maybe_processed
         self._latencies.add(result.latency)
         if result.error is not None:
             label = error_label(result.error)
@@ -365,12 +389,22 @@ class BulkSend:
             logger.exception("send_many progress callback failed")
 
 
-def _failure(
-    index: int, request: SendMessageRequest, error: Exception, latency: float, report: CallReport
+def _result(
+    index: int, request: SendMessageRequest, sent: Reported[SendMessageResponse], latency: float
 ) -> BulkResult:
-    outcome = classify_error(error) if isinstance(error, ConversationError) else Outcome.FAILED
-    attempts = report.attempts or 1
-    return BulkResult(index, request, outcome, error=error, latency=latency, attempts=attempts)
+    """The result of one send, from its value or error and its report."""
+    report = sent.report()
+    error = sent.error
+    return BulkResult(
+        index,
+        request,
+        Outcome.SENT if error is None else classify_error(error),
+        response=sent.value,
+        error=error,
+        latency=latency,
+        attempts=report.attempts,
+        maybe_processed=report.maybe_processed,
+    )
 
 
 async def _give_up(queue: asyncio.Queue[Any] | None, error: BaseException) -> None:
@@ -378,3 +412,30 @@ async def _give_up(queue: asyncio.Queue[Any] | None, error: BaseException) -> No
     if queue is None:
         raise error
     await queue.put(_Misuse(error))
+
+
+class BulkMessagesResource(MessagesResource):
+    """``client.messages``: every call of :class:`MessagesResource`, plus :meth:`send_many`."""
+
+    def send_many(
+        self,
+        requests: Requests,
+        *,
+        concurrency: int = 64,
+        rate_limit: float | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> BulkSend:
+        """Send many prepared requests; iterate the result for one :class:`BulkResult` each.
+
+        ``requests`` may be any (async) iterable, consumed lazily; at most ``concurrency``
+        sends run at once; ``rate_limit`` caps this batch's sends per second (the client's
+        own shared limit applies too); ``progress`` gets counts about ten times a second.
+        See :mod:`conversation_async.bulk`.
+        """
+        return BulkSend(
+            self._send_reported,
+            requests,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            progress=progress,
+        )

@@ -1,14 +1,16 @@
-"""What a bulk send reports: outcomes, progress counts and the final summary. Pure.
+"""What a bulk send reports: outcomes, when to stop, progress counts and the summary. Pure.
 
 An outcome says what the caller can conclude about one message:
 
 - ``SENT``: the API accepted it (there is a message id).
 - ``FAILED``: it was certainly not accepted (refused before sending, 4xx, 429, 503,
   token failure, invalid input): safe to send again.
-- ``AMBIGUOUS``: it may have been accepted even though no confirmation came back (timeout,
-  broken connection or 5xx after the request went out, or an unreadable 2xx answer).
-  Sending again may duplicate it; reconcile with ``correlation_id`` and
-  ``client.messages.list`` first.
+- ``AMBIGUOUS``: it may have been accepted even though no confirmation came back: the
+  error's ``maybe_processed`` is set (a timeout, a broken connection or a 5xx after the
+  request went out, an unreadable 2xx answer). Sending again may duplicate it; look for it
+  first (its ``message_metadata``, or its MESSAGE_DELIVERY callback).
+- ``NOT_ATTEMPTED``: never sent, because an earlier send failed in a way that every later
+  one would too (:func:`stop_scope`): safe to send again once the cause is fixed.
 """
 
 from __future__ import annotations
@@ -22,43 +24,102 @@ import attrs
 
 from .errors import (
     ApiError,
-    ConversationError,
-    InvalidResponseError,
-    RequestTimeoutError,
-    ServerError,
-    TransportError,
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    TokenError,
 )
 
-__all__ = ["BulkProgress", "BulkSummary", "LatencyHistogram", "Outcome", "classify_error"]
+__all__ = [
+    "BulkProgress",
+    "BulkSummary",
+    "LatencyHistogram",
+    "Outcome",
+    "StopScope",
+    "Stops",
+    "classify_error",
+    "error_label",
+    "stop_scope",
+]
 
 
 class Outcome(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     AMBIGUOUS = "ambiguous"
-
-
-NOT_PROCESSED_STATUSES = frozenset({429, 503})
+    NOT_ATTEMPTED = "not_attempted"
 
 
 def classify_error(error: BaseException) -> Outcome:
-    """Whether a failed send may nevertheless have been accepted by the API."""
-    if isinstance(error, ConversationError) and error.earlier_attempt_processed:
-        return Outcome.AMBIGUOUS
-    if isinstance(error, TransportError | RequestTimeoutError):
-        return Outcome.AMBIGUOUS if error.request_sent else Outcome.FAILED
-    if isinstance(error, ServerError):
-        return Outcome.FAILED if error.http_status in NOT_PROCESSED_STATUSES else Outcome.AMBIGUOUS
-    if isinstance(error, InvalidResponseError):
-        return Outcome.AMBIGUOUS  # a 2xx came back: accepted, but its answer is unreadable
-    return Outcome.FAILED
+    """The outcome of a send that failed with ``error``: ambiguous when the API may have
+    processed it (``maybe_processed``), else failed."""
+    return Outcome.AMBIGUOUS if getattr(error, "maybe_processed", False) else Outcome.FAILED
 
 
 def error_label(error: BaseException) -> str:
     """A short grouping key for summaries: the HTTP status, or the error type."""
     if isinstance(error, ApiError):
-        return f"HTTP {error.http_status}"
+        return f"HTTP {error.status}"
     return type(error).__name__
+
+
+class StopScope(enum.Enum):
+    """Which later sends an error condemns."""
+
+    ALL = "every later send"
+    APP = "every later send from the same app"
+
+
+def stop_scope(error: BaseException) -> StopScope | None:
+    """Whether ``error`` will fail later sends too, so attempting them is pointless: the
+    token endpoint refusing the credentials, a 401 (after a fresh token) or a 403 fail
+    everything; a 404 (an app the project does not have) fails the sends from that app."""
+    if isinstance(error, TokenError):
+        refused = error.status is not None and 400 <= error.status < 500 and error.status != 429
+        return StopScope.ALL if refused else None
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
+        return StopScope.ALL
+    if isinstance(error, NotFoundError):
+        return StopScope.APP
+    return None
+
+
+@attrs.define
+class Stops:
+    """The errors that stopped a bulk send, for all inputs or for one app's."""
+
+    everything: BaseException | None = None
+    apps: dict[str, BaseException] = attrs.field(factory=dict)
+
+    def record(self, error: BaseException, app_id: str) -> bool:
+        """Remember ``error`` if it stops later sends; True when it does."""
+        scope = stop_scope(error)
+        if scope is StopScope.ALL:
+            if self.everything is None:
+                self.everything = error
+            return True
+        if scope is StopScope.APP:
+            self.apps.setdefault(app_id, error)
+            return True
+        return False
+
+    def blocking(self, app_id: str) -> BaseException | None:
+        """The error that stops a send from ``app_id``, if any."""
+        if self.everything is not None:
+            return self.everything
+        return self.apps.get(app_id) if self.apps else None
+
+    def describe(self) -> tuple[str, ...]:
+        """One line per stop, for the summary."""
+        lines = []
+        if self.everything is not None:
+            lines.append(f"all inputs: {_described(self.everything)}")
+        lines.extend(f"app {app!r}: {_described(error)}" for app, error in self.apps.items())
+        return tuple(lines)
+
+
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 @attrs.define
@@ -101,6 +162,7 @@ class BulkProgress:
     in_flight: int
     elapsed: float
     total: int | None = None
+    not_attempted: int = 0
 
     @property
     def rate(self) -> float:
@@ -109,7 +171,14 @@ class BulkProgress:
 
 @attrs.frozen
 class BulkSummary:
-    """The outcome of a whole bulk send."""
+    """The outcome of a whole bulk send.
+
+    ``maybe_processed`` counts the inputs the API may have processed without confirming
+    it: every ``ambiguous`` one, and those ``sent`` after retrying an attempt that may have
+    been processed too (they may have gone out twice). ``stopped_by`` says which errors
+    made the rest ``not_attempted``; ``not_attempted_from`` and ``interrupted`` say where a
+    cancelled send stopped.
+    """
 
     total: int
     by_outcome: Mapping[str, int]
@@ -119,7 +188,8 @@ class BulkSummary:
     wall_time: float
     not_attempted_from: int | None = None
     interrupted: tuple[int, ...] = ()
-    possible_duplicates: int = 0
+    maybe_processed: int = 0
+    stopped_by: tuple[str, ...] = ()
 
     @property
     def rate(self) -> float:
@@ -127,7 +197,11 @@ class BulkSummary:
 
     def format(self) -> str:
         """A few human-readable lines."""
-        counts = ", ".join(f"{self.by_outcome.get(o.value, 0):,} {o.value}" for o in Outcome)
+        counts = ", ".join(
+            f"{self.by_outcome.get(o.value, 0):,} {o.value.replace('_', ' ')}"
+            for o in Outcome
+            if o is not Outcome.NOT_ATTEMPTED or self.by_outcome.get(o.value)
+        )
         lines = [
             f"{self.total:,} messages in {self.wall_time:.2f} s ({self.rate:,.0f}/s): {counts}",
         ]
@@ -137,11 +211,13 @@ class BulkSummary:
         if self.by_error:
             errors = ", ".join(f"{label} x{n:,}" for label, n in sorted(self.by_error.items()))
             lines.append(f"errors: {errors}")
-        if self.possible_duplicates:
+        twice = self.maybe_processed - self.by_outcome.get(Outcome.AMBIGUOUS.value, 0)
+        if twice > 0:
             lines.append(
-                f"possible duplicates (retried after an attempt that may have gone through): "
-                f"{self.possible_duplicates:,}"
+                f"sent, but an earlier attempt may have been processed too "
+                f"(maybe sent twice): {twice:,}"
             )
+        lines.extend(f"stopped sending for {line}" for line in self.stopped_by)
         if self.not_attempted_from is not None:
             lines.append(f"cancelled: inputs from #{self.not_attempted_from} were not attempted")
         if self.interrupted:

@@ -17,7 +17,8 @@ import attrs
 
 from ._core.retry import RetryPolicy
 from ._http.transport import Transport
-from .config import AuthMethod, ClientConfig, Region, config_from_env
+from .bulk import BulkMessagesResource
+from .config import DEFAULT_MAX_RESPONSE_SIZE, AuthMethod, ClientConfig, Region, config_from_env
 from .errors import ClientStateError, ConfigurationError
 from .resources.apps import AppsResource
 from .resources.capability import CapabilityResource
@@ -25,7 +26,6 @@ from .resources.consents import ConsentsResource
 from .resources.contacts import ContactsResource
 from .resources.conversations import ConversationsResource
 from .resources.events import EventsResource
-from .resources.messages import MessagesResource
 from .resources.opt_ins import OptInsResource
 from .resources.project_settings import ProjectSettingsResource
 from .resources.templates import TemplatesResource
@@ -67,11 +67,11 @@ class ConversationClient:
     timeouts, which may duplicate sends) tune the default :class:`RetryPolicy`; pass
     ``retry=RetryPolicy(...)`` instead to set back-off too. ``rate_limit`` caps requests
     per second for the whole client (default: none until the API answers 429, then an
-    adaptive limit). ``session`` is an ``aiohttp.ClientSession`` to borrow; it is never
-    closed here.
+    adaptive limit). ``max_response_size`` (8 MiB) bounds any answer's body. ``session`` is
+    an ``aiohttp.ClientSession`` to borrow; it is never closed here.
     """
 
-    messages: MessagesResource
+    messages: BulkMessagesResource
     apps: AppsResource
     contacts: ContactsResource
     conversations: ConversationsResource
@@ -105,6 +105,7 @@ class ConversationClient:
         connection_limit: int = 100,
         rate_limit: float | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         config = ClientConfig(
             project_id=project_id,
@@ -120,6 +121,7 @@ class ConversationClient:
             connection_limit=connection_limit,
             rate_limit=rate_limit,
             retry=_retry_policy(retry, max_retries, retry_non_idempotent),
+            max_response_size=max_response_size,
         )
         self._setup(config, session, ssl_context)
 
@@ -159,7 +161,7 @@ class ConversationClient:
     ) -> None:
         self._config = config
         self._transport = Transport(config, session=session, ssl_context=ssl_context)
-        self.messages = MessagesResource(self._transport, config)
+        self.messages = BulkMessagesResource(self._transport, config)
         self.apps = AppsResource(self._transport, config)
         self.contacts = ContactsResource(self._transport, config)
         self.conversations = ConversationsResource(self._transport, config)

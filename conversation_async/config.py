@@ -38,6 +38,9 @@ class AuthMethod(enum.StrEnum):
     """``Basic`` key id and secret on every call: for quick tests, heavily rate-limited."""
 
 
+DEFAULT_MAX_RESPONSE_SIZE = 8 * 1024 * 1024
+"""8 MiB: far above any answer of the API (a page of 1,000 messages), far below harm."""
+
 _AUTH_URLS = {
     Region.US: "https://auth.sinch.com/oauth2/token",
     Region.EU: "https://eu.auth.sinch.com/oauth2/token",
@@ -78,6 +81,11 @@ def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> N
         raise ConfigurationError(f"{attribute.name} must be > 0, got {value!r}")
 
 
+def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigurationError(f"{attribute.name} must be a positive int, got {value!r}")
+
+
 def _positive_or_none(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None:
         _positive(instance, attribute, value)
@@ -91,6 +99,8 @@ class ClientConfig:
     counted); ``deadline`` bounds a whole call, retries and back-off included.
     ``connection_limit`` caps concurrent HTTP requests of the client; ``rate_limit`` caps
     its requests per second (None: no cap until the API answers 429, then adaptive).
+    ``max_response_size`` bounds the (decoded) body of any answer in bytes: past it, reading
+    stops and the call fails with ``ResponseTooLargeError``.
     """
 
     project_id: str = attrs.field(validator=_non_empty)
@@ -106,6 +116,7 @@ class ClientConfig:
     connection_limit: int = attrs.field(default=100, validator=_positive)
     rate_limit: float | None = attrs.field(default=None, validator=_positive_or_none)
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    max_response_size: int = attrs.field(default=DEFAULT_MAX_RESPONSE_SIZE, validator=_positive_int)
 
     @property
     def conversation_url(self) -> str:

@@ -6,12 +6,15 @@
     ├── ConfigurationError              bad client settings or environment (also a ValueError)
     ├── ClientStateError                client closed, or used from another event loop
     ├── SerializationError              JSON that does not fit a model (also a ValueError)
-    ├── TransportError                  connection, DNS or TLS failure; no HTTP answer
-    ├── RequestTimeoutError             per-attempt timeout or overall deadline passed
-    ├── InvalidResponseError            a 2xx answer whose body is not the expected JSON
-    ├── TokenError                      the OAuth2 token endpoint refused or failed
     ├── CallbackParseError              a callback body that is not a Sinch event (also ValueError)
+    ├── NoResponseError                 no HTTP answer came back
+    │   ├── TransportError              connection, DNS or TLS failure, or the connection broke
+    │   └── RequestTimeoutError         per-attempt timeout or overall deadline passed
+    ├── InvalidResponseError            an answer whose body cannot be read as expected
+    │   └── ResponseTooLargeError       the body passed ``max_response_size``
+    ├── TokenError                      the OAuth2 token endpoint refused or failed
     └── ApiError                        the API answered with an error status
+        ├── RedirectError               3xx: never followed; ``location`` says where to
         ├── BadRequestError             400
         ├── AuthenticationError         401
         ├── PermissionDeniedError       403
@@ -20,11 +23,14 @@
         ├── RateLimitError              429, with ``retry_after``
         └── ServerError                 5xx
 
-``request_sent`` on ``TransportError`` and ``RequestTimeoutError`` says whether the request may
-have reached the API: when True a ``send`` may have been processed even though it failed here
-(the same holds for a ``ServerError`` answer to a POST). ``earlier_attempt_processed`` on any
-of them says the same of an earlier, retried attempt.
-Messages never contain credentials, tokens or request bodies.
+Two attributes mean the same on every error. ``status`` is the HTTP status of the answer
+(None when no answer came back); the API's own status string (``INVALID_ARGUMENT``...) is
+``ApiError.api_status``. ``maybe_processed`` says the API may have processed the call
+although it failed here: an attempt went out and nothing ruled out that it was processed
+(a timeout, a broken connection, a 5xx other than 503, a 2xx whose body cannot be read).
+Resending such a call may do it twice; bulk sends report it as ``ambiguous``.
+Messages never contain credentials, tokens or request bodies; errors keep at most
+:data:`MAX_ERROR_BODY` bytes of an answer's body.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from typing import Any
 from . import _jsoncodec
 
 __all__ = [
+    "MAX_ERROR_BODY",
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
@@ -44,27 +51,38 @@ __all__ = [
     "ConflictError",
     "ConversationError",
     "InvalidResponseError",
+    "NoResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "SerializationError",
     "ServerError",
     "TokenError",
     "TransportError",
     "api_error_from_response",
+    "token_error_from_response",
 ]
+
+MAX_ERROR_BODY = 64 * 1024
+"""Bytes of an answer's body an error keeps (the prefix), so errors stay small."""
+_MAX_TEXT = 500
+"""Characters of server-provided text (message, details summary) put into ``str(error)``."""
+_MAX_DETAILS = 5
 
 
 class ConversationError(Exception):
     """Root of every exception raised by conversation_async.
 
-    ``earlier_attempt_processed`` is True when the call failed after retrying an attempt the
-    API may have processed (only POSTs with ``retry_non_idempotent``): the message may have
-    been sent although this call failed.
+    ``status``: the HTTP status of the answer, or None when there was none.
+    ``maybe_processed``: the API may have processed the call although it failed here, so
+    repeating it may do it twice (see the module docstring).
     """
 
-    earlier_attempt_processed: bool = False
+    status: int | None = None
+    maybe_processed: bool = False
 
 
 class ConfigurationError(ConversationError, ValueError):
@@ -72,7 +90,8 @@ class ConfigurationError(ConversationError, ValueError):
 
 
 class ClientStateError(ConversationError, RuntimeError):
-    """The client cannot be used now: it is closed, or bound to another event loop."""
+    """The client cannot be used now: it is closed, its borrowed session is closed, or it
+    belongs to another event loop."""
 
 
 class SerializationError(ConversationError, ValueError):
@@ -83,33 +102,46 @@ class CallbackParseError(ConversationError, ValueError):
     """A callback body that is not JSON, not an object, or carries no event payload."""
 
 
-class TransportError(ConversationError):
-    """No HTTP answer: the connection, DNS lookup or TLS handshake failed, or it broke."""
+class NoResponseError(ConversationError):
+    """No HTTP answer came back; ``maybe_processed`` says whether the request had gone out."""
 
-    def __init__(self, message: str, *, request_sent: bool) -> None:
+    def __init__(self, message: str, *, maybe_processed: bool = False) -> None:
         super().__init__(message)
-        self.request_sent = request_sent
+        self.maybe_processed = maybe_processed
 
 
-class RequestTimeoutError(ConversationError):
+class TransportError(NoResponseError):
+    """The connection, DNS lookup or TLS handshake failed, or the connection broke."""
+
+
+class RequestTimeoutError(NoResponseError):
     """An attempt ran past its timeout, or the call ran past its overall deadline."""
-
-    def __init__(self, message: str, *, request_sent: bool) -> None:
-        super().__init__(message)
-        self.request_sent = request_sent
 
 
 class InvalidResponseError(ConversationError):
-    """The API answered 2xx with a body that is not the JSON this call expects."""
+    """An answer whose body cannot be read as expected: a 2xx that is not the JSON this call
+    expects (the API accepted the call, so ``maybe_processed`` is set), or a body over the
+    size limit."""
 
-    def __init__(self, message: str, *, status: int, body: bytes) -> None:
+    def __init__(self, message: str, *, status: int, body: bytes = b"") -> None:
         super().__init__(message)
         self.status = status
-        self.body = body
+        self.body = body[:MAX_ERROR_BODY]
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """The answer's (decoded) body passed ``max_response_size``; reading stopped there.
+
+    Whether the API processed the call follows the status, as for any answer.
+    """
+
+    def __init__(self, message: str, *, status: int, limit: int) -> None:
+        super().__init__(message, status=status)
+        self.limit = limit
 
 
 class TokenError(ConversationError):
-    """The OAuth2 token endpoint did not issue a token.
+    """The OAuth2 token endpoint did not issue a usable token.
 
     ``error`` and ``error_description`` are the endpoint's own fields; ``status`` is None when
     no HTTP answer came back (then ``__cause__`` holds the transport failure).
@@ -132,41 +164,62 @@ class TokenError(ConversationError):
 class ApiError(ConversationError):
     """The API answered with an error status; the fields come from its error envelope.
 
-    ``code``, ``status``, ``message`` and ``details`` are read from ``{"error": {...}}`` or the
-    flat form; ``body`` is the raw response, ``headers`` the response headers.
+    ``status`` is the HTTP status; ``code``, ``api_status`` (such as ``INVALID_ARGUMENT``),
+    ``message`` and ``details`` are read from ``{"error": {...}}`` or the flat form;
+    ``headers`` are the response headers, ``body`` the start of the raw body. ``str()`` adds
+    a short summary of the details (field violations, descriptions).
     """
+
+    status: int
 
     def __init__(
         self,
         *,
-        http_status: int,
+        status: int,
         code: int | None = None,
-        status: str | None = None,
+        api_status: str | None = None,
         message: str | None = None,
         details: list[Any] | None = None,
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
     ) -> None:
-        self.http_status = http_status
-        self.code = code
         self.status = status
+        self.code = code
+        self.api_status = api_status
         self.message = message
         self.details = details or []
         self.headers: Mapping[str, str] = headers or {}
-        self.body = body
+        self.body = body[:MAX_ERROR_BODY]
         super().__init__(self._describe())
 
     def _describe(self) -> str:
-        parts = [f"HTTP {self.http_status}"]
-        if self.status:
-            parts.append(self.status)
-        text = " ".join(parts)
-        return f"{text}: {self.message}" if self.message else text
+        text = f"HTTP {self.status}"
+        if self.api_status:
+            text += f" {self.api_status}"
+        if self.message:
+            text += f": {_bounded(self.message)}"
+        summary = summarize_details(self.details)
+        return f"{text} ({summary})" if summary else text
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(http_status={self.http_status}, status={self.status!r}, "
+            f"{type(self).__name__}(status={self.status}, api_status={self.api_status!r}, "
             f"message={self.message!r})"
+        )
+
+
+class RedirectError(ApiError):
+    """3xx: redirects are never followed (a send must not be re-posted elsewhere);
+    ``location`` is the ``Location`` header, if any."""
+
+    def __init__(self, *, location: str | None = None, **kwargs: Any) -> None:
+        self.location = location
+        super().__init__(**kwargs)
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        return (
+            f"{text}; redirect to {_bounded(self.location)} not followed" if self.location else text
         )
 
 
@@ -199,7 +252,7 @@ class RateLimitError(ApiError):
 
 
 class ServerError(ApiError):
-    """5xx: the API failed; for a POST, the request may still have been processed."""
+    """5xx: the API failed; unless it was a 503, it may still have processed the call."""
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {
@@ -212,15 +265,24 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def parse_error_envelope(body: bytes) -> dict[str, Any]:
-    """Read ``code``/``status``/``message``/``details`` from a nested, flat or non-JSON body."""
+def _bounded(text: str, limit: int = _MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _decode(body: bytes) -> Any:
     try:
-        data = _jsoncodec.loads(body) if body else None
+        return _jsoncodec.loads(body) if body else None
     except ValueError:
-        data = None
+        return None
+
+
+def parse_error_envelope(body: bytes) -> dict[str, Any]:
+    """Read ``code``/``api_status``/``message``/``details`` from a nested, flat or non-JSON
+    body."""
+    data = _decode(body)
     if not isinstance(data, dict):
-        text = body.decode("utf-8", "replace").strip()
-        return {"message": text[:500] or None}
+        text = body[:MAX_ERROR_BODY].decode("utf-8", "replace").strip()
+        return {"message": text[:_MAX_TEXT] or None}
     inner = data.get("error")
     fields = inner if isinstance(inner, dict) else data
     code = fields.get("code")
@@ -229,10 +291,40 @@ def parse_error_envelope(body: bytes) -> dict[str, Any]:
     details = fields.get("details")
     return {
         "code": code if isinstance(code, int) and not isinstance(code, bool) else None,
-        "status": status if isinstance(status, str) else None,
+        "api_status": status if isinstance(status, str) else None,
         "message": message if isinstance(message, str) else None,
         "details": details if isinstance(details, list) else None,
     }
+
+
+def summarize_details(details: list[Any]) -> str:
+    """A short line from an envelope's ``details``: ``field: description`` for each field
+    violation, else each detail's ``description`` or ``reason``; at most a few, bounded."""
+    parts: list[str] = []
+    for detail in details:
+        if not isinstance(detail, dict):
+            continue
+        violations = detail.get("field_violations", detail.get("fieldViolations"))
+        if isinstance(violations, list):
+            for violation in violations:
+                if isinstance(violation, dict):
+                    field, description = violation.get("field"), violation.get("description")
+                    if isinstance(field, str) and isinstance(description, str):
+                        parts.append(f"{field}: {description}")
+                    elif isinstance(description, str):
+                        parts.append(description)
+            continue
+        for key in ("description", "reason", "detail"):
+            value = detail.get(key)
+            if isinstance(value, str) and value:
+                parts.append(value)
+                break
+    if not parts:
+        return ""
+    shown = "; ".join(parts[:_MAX_DETAILS])
+    if len(parts) > _MAX_DETAILS:
+        shown += f"; and {len(parts) - _MAX_DETAILS} more"
+    return _bounded(shown)
 
 
 def api_error_from_response(
@@ -243,10 +335,30 @@ def api_error_from_response(
     retry_after: float | None = None,
 ) -> ApiError:
     """Build the ``ApiError`` subclass for an HTTP error status."""
-    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
     fields = parse_error_envelope(body)
+    if 300 <= status < 400:
+        return RedirectError(
+            location=headers.get("Location"), status=status, headers=headers, body=body, **fields
+        )
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
     if cls is RateLimitError:
         return RateLimitError(
-            retry_after=retry_after, http_status=status, headers=headers, body=body, **fields
+            retry_after=retry_after, status=status, headers=headers, body=body, **fields
         )
-    return cls(http_status=status, headers=headers, body=body, **fields)
+    return cls(status=status, headers=headers, body=body, **fields)
+
+
+def token_error_from_response(status: int, body: bytes) -> TokenError:
+    """The ``TokenError`` for an OAuth2 error answer (``{error, error_description}``)."""
+    data = _decode(body)
+    fields = data if isinstance(data, dict) else {}
+    error = fields.get("error")
+    error = _bounded(error) if isinstance(error, str) else None
+    description = fields.get("error_description")
+    description = _bounded(description) if isinstance(description, str) else None
+    text = f"token endpoint answered HTTP {status}"
+    if error:
+        text += f" {error}"
+    if description:
+        text += f": {description}"
+    return TokenError(text, status=status, error=error, error_description=description)

@@ -273,7 +273,7 @@ async def test_summary_counts_outcomes_errors_and_latency(emulator: Emulator) ->
     async with emulator.client(retry=NO_RETRY) as client:
         summary = await client.messages.send_many(requests(20), concurrency=1).run()
     assert summary.total == 20
-    assert summary.by_outcome == {"sent": 19, "failed": 1, "ambiguous": 0}
+    assert summary.by_outcome == {"sent": 19, "failed": 1, "ambiguous": 0, "not_attempted": 0}
     assert summary.by_error == {"HTTP 400": 1}
     assert summary.p50_latency is not None
     assert summary.p95_latency is not None
@@ -296,7 +296,7 @@ async def test_a_bulk_send_is_iterated_once(client: ConversationClient) -> None:
         bulk.__aiter__()
 
 
-async def test_success_after_an_unsafe_retry_is_flagged_as_possible_duplicate(
+async def test_success_after_an_unsafe_retry_says_it_may_have_been_processed_twice(
     emulator: Emulator,
 ) -> None:
     """With retry_non_idempotent, a send retried after a 500 says it may be a duplicate."""
@@ -306,13 +306,13 @@ async def test_success_after_an_unsafe_retry_is_flagged_as_possible_duplicate(
         bulk = client.messages.send_many(requests(3), concurrency=1)
         async with bulk:
             results = sorted([r async for r in bulk], key=lambda r: r.index)
-    assert [(r.ok, r.attempts, r.possible_duplicate) for r in results] == [
+    assert [(r.ok, r.attempts, r.maybe_processed) for r in results] == [
         (True, 2, True),
         (True, 1, False),
         (True, 1, False),
     ]
-    assert bulk.summary().possible_duplicates == 1
-    assert "possible duplicates" in bulk.summary().format()
+    assert bulk.summary().maybe_processed == 1
+    assert "(maybe sent twice): 1" in bulk.summary().format()
 
 
 async def test_failure_after_an_unsafe_retry_is_ambiguous_not_failed(emulator: Emulator) -> None:
@@ -328,12 +328,13 @@ async def test_failure_after_an_unsafe_retry_is_ambiguous_not_failed(emulator: E
         (result,) = await collect(client, requests(1))
     assert (result.outcome, result.attempts) == (Outcome.AMBIGUOUS, 2)
     assert isinstance(result.error, RateLimitError)
-    assert result.error.earlier_attempt_processed
+    assert result.error.maybe_processed
+    assert result.maybe_processed
 
 
-async def test_retried_429_is_not_a_possible_duplicate(emulator: Emulator) -> None:
+async def test_retried_429_was_not_processed(emulator: Emulator) -> None:
     """A 429 was not processed: the retry that follows cannot duplicate anything."""
     emulator.script("SendMessage", ScriptedResponse(status=429, headers={"Retry-After": "0"}))
     async with emulator.client(retry=RetryPolicy(backoff_base=0.001)) as client:
         (result,) = await collect(client, requests(1))
-    assert (result.ok, result.attempts, result.possible_duplicate) == (True, 2, False)
+    assert (result.ok, result.attempts, result.maybe_processed) == (True, 2, False)

@@ -42,7 +42,7 @@ def test_status_maps_to_its_exception(status: int, cls: type[errors.ApiError]) -
     """Each HTTP status becomes its own ApiError subclass."""
     error = api_error_from_response(status, {}, b"")
     assert type(error) is cls
-    assert error.http_status == status
+    assert error.status == status
 
 
 def test_every_error_derives_from_conversation_error() -> None:
@@ -56,21 +56,23 @@ def test_every_error_derives_from_conversation_error() -> None:
 def test_nested_envelope_is_parsed() -> None:
     """{"error": {...}} fills code, status, message and details."""
     error = api_error_from_response(400, {"X-Request-Id": "r1"}, json.dumps(NESTED).encode())
-    assert (error.code, error.status, error.message) == (
+    assert (error.code, error.api_status, error.message) == (
         400,
         "INVALID_ARGUMENT",
         "Invalid argument",
     )
     assert error.details[0]["field_violations"][0]["field"] == "message_id"
     assert error.headers["X-Request-Id"] == "r1"
-    assert str(error) == "HTTP 400 INVALID_ARGUMENT: Invalid argument"
+    assert str(error) == (
+        "HTTP 400 INVALID_ARGUMENT: Invalid argument (message_id: Field is mandatory)"
+    )
 
 
 def test_flat_envelope_is_parsed() -> None:
     """The older flat {code, message, status} body works too."""
     body = json.dumps({"code": 404, "message": "Not found", "status": "NOT_FOUND"}).encode()
     error = api_error_from_response(404, {}, body)
-    assert (error.code, error.status, error.message) == (404, "NOT_FOUND", "Not found")
+    assert (error.code, error.api_status, error.message) == (404, "NOT_FOUND", "Not found")
 
 
 def test_non_json_body_is_kept_as_message_and_raw_body() -> None:
@@ -79,14 +81,14 @@ def test_non_json_body_is_kept_as_message_and_raw_body() -> None:
     error = api_error_from_response(502, {}, body)
     assert error.body == body
     assert error.message == "<html>502 Bad Gateway</html>"
-    assert error.status is None
+    assert error.api_status is None
 
 
 def test_wrongly_typed_envelope_fields_are_ignored() -> None:
     """Fields of unexpected types are dropped instead of crashing."""
     body = json.dumps({"error": {"code": "x", "status": 5, "details": "no"}}).encode()
     error = api_error_from_response(500, {}, body)
-    assert (error.code, error.status, error.details) == (None, None, [])
+    assert (error.code, error.api_status, error.details) == (None, None, [])
 
 
 def test_rate_limit_error_carries_retry_after() -> None:

@@ -64,7 +64,7 @@ async def test_untrusted_certificate_is_refused_by_default(
             await send(client)
     cause = caught.value.__cause__
     assert isinstance(cause, TransportError)
-    assert cause.request_sent is False
+    assert cause.maybe_processed is False
     assert "certificate" in str(cause).lower()
     assert len(emulator.store.messages) == 0
 

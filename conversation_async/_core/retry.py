@@ -90,12 +90,10 @@ class Failure(enum.Enum):
 
 @attrs.frozen
 class RetryDecision:
-    """Wait ``delay`` seconds, then try again; ``reason`` is for logs. ``may_duplicate``:
-    the failed attempt may have been processed, so a later success may be a duplicate."""
+    """Wait ``delay`` seconds, then try again; ``reason`` is for logs and the call report."""
 
     delay: float
     reason: str
-    may_duplicate: bool = False
 
 
 def is_idempotent(method: str) -> bool:
@@ -142,17 +140,17 @@ def decide_retry(
 ) -> RetryDecision | None:
     """Whether to repeat an attempt that ended with ``status`` or ``failure``, and after how long.
 
-    Returns None when the outcome must be raised: not retryable, or retries exhausted.
+    Returns None when the outcome must be raised: not retryable, or retries exhausted. Whether
+    the failed attempt may have been processed is the call state's business
+    (:mod:`conversation_async._core.call`), not this policy's.
     """
     if retries_done >= policy.max_retries:
         return None
     repeatable = is_idempotent(method) or policy.retry_non_idempotent
-    may_duplicate = False
     if failure is not None:
         if failure is not Failure.NOT_SENT and not repeatable:
             return None
         reason = failure.value
-        may_duplicate = failure is not Failure.NOT_SENT
     elif status in ALWAYS_RETRIED_STATUSES:
         reason = f"HTTP {status}"
         if retry_after is not None:
@@ -160,11 +158,9 @@ def decide_retry(
             return RetryDecision(delay, f"{reason}, Retry-After {retry_after:g}s")
     elif status in UNSAFE_RETRIED_STATUSES and repeatable:
         reason = f"HTTP {status}"
-        may_duplicate = True
     else:
         return None
-    delay = jitter(backoff_ceiling(policy, retries_done))
-    return RetryDecision(delay, reason, may_duplicate=may_duplicate and not is_idempotent(method))
+    return RetryDecision(jitter(backoff_ceiling(policy, retries_done)), reason)
 
 
 @attrs.define

@@ -10,15 +10,24 @@ import enum
 
 import attrs
 
+from .. import _jsoncodec
+from ..errors import TokenError
+
 __all__ = [
     "AccessToken",
     "BasicCredential",
     "Credential",
     "TokenState",
     "basic_header",
+    "parse_token_answer",
     "refresh_margin",
     "token_state",
 ]
+
+MAX_EXPIRES_IN = 366 * 24 * 3600.0
+"""Longest token lifetime accepted from the endpoint (a year); longer is not a real answer."""
+MAX_TOKEN_LENGTH = 16 * 1024
+"""Longest token accepted: servers refuse much shorter header lines."""
 
 MAX_REFRESH_MARGIN = 300.0
 
@@ -91,3 +100,33 @@ class BasicCredential:
 
 
 Credential = AccessToken | BasicCredential
+
+
+def parse_token_answer(body: bytes) -> tuple[str, float]:
+    """``(access_token, expires_in)`` from the token endpoint's 2xx answer, validated: a
+    non-empty token of visible ASCII (it goes into a header as is) and a finite, positive,
+    bounded ``expires_in`` (3600 when absent). Anything else raises ``TokenError``."""
+    try:
+        data = _jsoncodec.loads(body) if body else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise TokenError("token endpoint answered without a JSON object", status=200)
+    token = data.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise TokenError("token endpoint answered without an access_token", status=200)
+    if len(token) > MAX_TOKEN_LENGTH or not all("!" <= c <= "~" for c in token):
+        raise TokenError(
+            "token endpoint answered with an access_token that is not a header-safe string "
+            "(visible ASCII only)",
+            status=200,
+        )
+    expires_in = data.get("expires_in", 3600)
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+        raise TokenError("token endpoint answered with an invalid expires_in", status=200)
+    if not 0 < expires_in <= MAX_EXPIRES_IN:  # also refuses NaN and infinity
+        raise TokenError(
+            f"token endpoint answered with an expires_in outside 0..{MAX_EXPIRES_IN:g} s",
+            status=200,
+        )
+    return token, float(expires_in)

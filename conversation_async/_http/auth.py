@@ -7,7 +7,8 @@ Exactly one fetch runs at a time and callers await it through ``asyncio.shield``
 cancelled caller cannot cancel the fetch for the others. A 401 drops the token only if it is
 still the cached one (compare-and-invalidate), so N concurrent 401s cause one fetch.
 
-The HTTP call itself is injected (``fetch``): this module does no I/O of its own.
+The HTTP call itself is injected: :class:`TokenEndpoint` builds the token request and reads
+its answer, and is handed the function that sends it; this module does no I/O of its own.
 """
 
 from __future__ import annotations
@@ -19,18 +20,21 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from .._core.call import Reported
 from .._core.tokens import (
     AccessToken,
     BasicCredential,
     Credential,
     TokenState,
     basic_header,
+    parse_token_answer,
     refresh_margin,
     token_state,
 )
-from ..errors import TokenError
+from ..errors import ApiError, ClientStateError, TokenError, token_error_from_response
+from .response import RawResponse
 
-__all__ = ["Authenticator", "BasicAuthenticator", "TokenManager"]
+__all__ = ["Authenticator", "BasicAuthenticator", "TokenEndpoint", "TokenManager"]
 
 logger = logging.getLogger("conversation_async.auth")
 
@@ -77,6 +81,45 @@ TokenFetch = Callable[[], Awaitable[tuple[str, float]]]
 """Fetches a token from the endpoint; returns ``(access_token, expires_in)``."""
 
 
+class Send(Protocol):
+    """Sends one unauthenticated request through the client's session (with the token
+    request's own retry policy) and returns its result as a value."""
+
+    def __call__(
+        self, method: str, url: str, *, body: bytes, headers: dict[str, str]
+    ) -> Awaitable[Reported[RawResponse]]: ...
+
+
+class TokenEndpoint:
+    """The OAuth2 ``client_credentials`` request (a :data:`TokenFetch`), sent through the
+    function it is handed: it never calls back into the transport."""
+
+    def __init__(self, url: str, client_id: str, client_secret: str, send: Send) -> None:
+        self._url = url
+        self._send = send
+        self._headers = {
+            "Authorization": basic_header(client_id, client_secret),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+
+    async def __call__(self) -> tuple[str, float]:
+        """A new token; ``TokenError`` when the endpoint refuses, fails or answers nonsense."""
+        result = await self._send("POST", self._url, body=_TOKEN_BODY, headers=dict(self._headers))
+        error = result.error
+        if isinstance(error, ApiError):
+            raise token_error_from_response(error.status, error.body)
+        if error is not None:
+            raise TokenError(f"token request failed: {error}") from error
+        assert result.value is not None  # noqa: S101 - no error means an answer
+        return parse_token_answer(result.value.body)
+
+    def __repr__(self) -> str:
+        return f"TokenEndpoint({self._url!r}, <redacted>)"
+
+
+_TOKEN_BODY = b"grant_type=client_credentials"
+
+
 class TokenManager:
     """Caches one OAuth2 token and refreshes it ahead of expiry, single-flight."""
 
@@ -86,6 +129,7 @@ class TokenManager:
         self._token: AccessToken | None = None
         self._refresh: asyncio.Task[AccessToken] | None = None
         self._retry_refresh_at = 0.0
+        self._closed = False
         self.fetch_count = 0
         """Token requests made so far (successful or not)."""
 
@@ -98,16 +142,38 @@ class TokenManager:
         state = token_state(token, now)
         if state is TokenState.EXPIRED:
             return None
-        if state is TokenState.STALE and now >= self._retry_refresh_at:
+        if state is TokenState.STALE and now >= self._retry_refresh_at and not self._closed:
             self._start_refresh()
         return token
 
     async def current(self) -> Credential:
-        """A usable token: the cached one, or a new one fetched once for all waiters."""
+        """A usable token: the cached one, or a new one fetched once for all waiters.
+
+        Each waiter gets its own ``TokenError`` (a copy of the fetch's, with the same cause:
+        one exception raised in many tasks would gather their tracebacks), and
+        ``ClientStateError`` when the client is closed while it waits.
+        """
         token = self.usable()
         if token is not None:
             return token
-        return await asyncio.shield(self._start_refresh())
+        if self._closed:
+            raise ClientStateError(_CLOSED)
+        task = self._start_refresh()
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            waiter = asyncio.current_task()
+            if self._closed and task.cancelled() and waiter is not None and not waiter.cancelling():
+                raise ClientStateError(_CLOSED) from None
+            raise
+        except TokenError as shared:
+            own = TokenError(
+                str(shared),
+                status=shared.status,
+                error=shared.error,
+                error_description=shared.error_description,
+            )
+            raise own from shared.__cause__
 
     def invalidate(self, credential: Credential) -> bool:
         """Drop ``credential`` if it is still the cached token; a replay may then succeed."""
@@ -117,7 +183,8 @@ class TokenManager:
         return isinstance(credential, AccessToken)
 
     async def aclose(self) -> None:
-        """Cancel a refresh in flight."""
+        """Cancel a refresh in flight; callers waiting for it get ``ClientStateError``."""
+        self._closed = True
         task, self._refresh = self._refresh, None
         if task is not None and not task.done():
             task.cancel()
@@ -151,6 +218,9 @@ class TokenManager:
     def __repr__(self) -> str:
         state = token_state(self._token, self._clock()).value
         return f"TokenManager(token={state}, fetches={self.fetch_count})"
+
+
+_CLOSED = "this ConversationClient was closed while the call waited for an access token"
 
 
 def _consume_exception(task: asyncio.Task[AccessToken]) -> None:

@@ -59,6 +59,17 @@ class RateLimiter:
         self._bucket.burst = 1.0 + rate / 20.0  # 50 ms worth of requests may go at once
         return self._bucket.reserve(now)
 
+    def try_acquire(self) -> bool:
+        """Take a turn now if the client is not rate-limited (the hot path)."""
+        now = self._clock()
+        if self._adaptive.current(now) is not None:
+            return False
+        self._meter.record(now)
+        return True
+
+    def accepted(self) -> None:
+        """An answer that was not a 429 came back."""
+
     async def acquire(self) -> None:
         """Wait for this client's turn to send one request."""
         wait = self.reserve()

@@ -1,58 +1,53 @@
-"""The only module that talks to aiohttp's client: one session, auth headers, JSON, retries.
+"""The HTTP driver: the only code that talks to aiohttp's client.
 
-Every call runs under one overall deadline (``ClientConfig.deadline``). An attempt first takes
-a token from the client's shared rate limiter (:mod:`.ratelimit`; a 429 lowers its rate),
-then one of ``connection_limit`` slots, so it never queues inside aiohttp's pool; only then
-does its own timeout (``ClientConfig.timeout``) start. Retries follow :mod:`.retry`. A 401
-whose ``WWW-Authenticate`` says ``expired`` drops the token (if still cached) and replays
-the request once. Token requests bypass the slots (one spare pooled connection is reserved
-for them), so callers waiting for a token can never starve the refresh.
+Each call gets a :class:`~conversation_async._core.call.CallState`, and each attempt runs
+the same steps: a turn from the client's rate limiter, one of ``connection_limit``
+connection slots (so nothing queues inside aiohttp's pool), a credential, then one request,
+whose outcome goes to the call state; the driver does what the state answers (return,
+replay with a fresh token, retry after a wait, or fail). Waiting for the turn, the slot or
+the token counts against the call's deadline only; the attempt's own timeout starts once
+all three are held. Token requests bypass the limiter and the slots (one spare pooled
+connection is reserved for them), so callers waiting for a token never starve the refresh.
+
+What the driver guarantees on every request: redirects are never followed; a certificate-
+verifying SSL context goes with every request, the token request included, even through a
+borrowed session; no answer is read past ``max_response_size``; and no error it raises holds
+a credential, in its message, its arguments or its cause.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
+import functools
 import logging
 import platform
 import ssl
 from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
-import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .. import _jsoncodec
-from .._core.retry import Failure, RetryBudget, RetryPolicy, decide_retry, parse_retry_after
-from .._core.tokens import AccessToken, basic_header
+from .._core.call import Action, CallState, Reported
+from .._core.retry import Failure, RetryBudget, RetryPolicy
 from .._version import __version__
 from ..config import AuthMethod, ClientConfig
 from ..errors import (
-    ApiError,
     ClientStateError,
     ConfigurationError,
     ConversationError,
-    InvalidResponseError,
-    RequestTimeoutError,
-    TokenError,
     TransportError,
-    api_error_from_response,
 )
-from .auth import Authenticator, BasicAuthenticator, TokenManager
+from .auth import Authenticator, BasicAuthenticator, TokenEndpoint, TokenManager
 from .deadlines import Deadlines
 from .ratelimit import RateLimiter
+from .response import RawResponse
 from .slots import Slots
 
-__all__ = [
-    "CallReport",
-    "RawResponse",
-    "Transport",
-    "attempt_failure",
-    "call_report",
-    "decode_json",
-]
+__all__ = ["Transport", "attempt_failure", "redact_headers"]
 
 logger = logging.getLogger("conversation_async.transport")
 
@@ -66,37 +61,6 @@ USER_AGENT = " ".join(
 _NO_AIOHTTP_TIMEOUT = aiohttp.ClientTimeout(total=None)
 _TOKEN_RETRY = RetryPolicy(max_retries=1)
 """Token fetches retry once: callers without a token should learn of an outage quickly."""
-_TOKEN_BODY = b"grant_type=client_credentials"
-
-
-@attrs.frozen
-class RawResponse:
-    """A finished HTTP exchange: status, headers and the whole body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-
-@attrs.define
-class CallReport:
-    """What happened during one call, for callers that set :data:`call_report` first.
-
-    ``possible_duplicate`` is True when an earlier attempt of the call may have been
-    processed (a retried timeout, broken connection or 5xx), which only happens for POSTs
-    with ``retry_non_idempotent``: after a success the message may have been sent twice,
-    after a failure it may have been sent anyway. Both fields are set however the call ends.
-    """
-
-    attempts: int = 0
-    possible_duplicate: bool = False
-
-
-call_report: contextvars.ContextVar[CallReport | None] = contextvars.ContextVar(
-    "conversation_async_call_report", default=None
-)
-"""Set it to a :class:`CallReport` around a call to learn how that call went."""
-
 
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
@@ -107,10 +71,6 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
         name: "<redacted>" if name.lower() in CREDENTIAL_HEADERS else value
         for name, value in headers.items()
     }
-
-
-def encode_json(payload: Any) -> bytes:
-    return _jsoncodec.dumps(payload)
 
 
 class Transport:
@@ -129,7 +89,7 @@ class Transport:
             )
         self._config = config
         self._borrowed = session
-        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        self._ssl = ssl_context or _default_ssl_context()
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: Slots | None = None
@@ -150,40 +110,58 @@ class Transport:
         """The credential source, once the first call has opened the transport."""
         return self._auth
 
-    def request_json(
+    def request(
         self,
         method: str,
         url: str,
         *,
         params: Mapping[str, str] | None = None,
         payload: Any = None,
-    ) -> Coroutine[Any, Any, RawResponse]:
-        """An authenticated API request with ``payload`` as its JSON body, with retries; await
-        it for the successful answer (:func:`decode_json` reads its body).
+    ) -> Coroutine[Any, Any, Reported[RawResponse]]:
+        """An authenticated API call with ``payload`` as its JSON body; await it for its
+        result as a value: the successful answer, or the error to raise, and the report.
 
         The payload is encoded at once, so it is not kept alive (and scanned by the garbage
-        collector) while the request is in flight. Awaiting raises the matching
-        :mod:`~conversation_async.errors` exception for an error answer.
+        collector) while the request is in flight. Misuse raises at once: a closed client,
+        a closed borrowed session, another event loop.
         """
         session = self._open()
         headers = dict(self._base_headers)
         body = None
         if payload is not None:
-            body = encode_json(payload)
+            body = _jsoncodec.dumps(payload)
             headers["Content-Type"] = "application/json"
-        return self._exchange(
-            session, method, url, params=params, body=body, headers=headers, authorize=True
+        config = self._config
+        target = URL(url)
+        assert self._loop is not None  # noqa: S101 - set by _open
+        state = CallState(
+            method,
+            target.path,
+            policy=config.retry,
+            now=self._loop.time(),
+            timeout=config.timeout,
+            deadline=config.deadline,
+            budget=self._budget,
+            renewable=config.auth is AuthMethod.OAUTH,
         )
+        return self._run(session, state, target, params, body, headers, gated=True)
 
     async def aclose(self) -> None:
-        """Close what this transport owns (never a borrowed session); idempotent."""
+        """Close what this transport owns (never a borrowed session); idempotent.
+
+        Must run in the event loop the client used. Calls still in flight keep their
+        deadlines, and fail with ``ClientStateError`` instead of retrying.
+        """
         if self._closed:
             return
+        if self._loop is not None and asyncio.get_running_loop() is not self._loop:
+            raise ClientStateError(
+                "this ConversationClient was used in another event loop; "
+                "close it in the loop that used it"
+            )
         self._closed = True
         if self._auth is not None:
             await self._auth.aclose()
-        if self._deadlines is not None:
-            self._deadlines.close()
         if self._session is not None and self._borrowed is None:
             await self._session.close()
         self._session = None
@@ -194,13 +172,18 @@ class Transport:
         if self._closed:
             raise ClientStateError("this ConversationClient is closed; create a new one")
         loop = asyncio.get_running_loop()
-        if self._session is not None:
+        session = self._session
+        if session is not None:
             if loop is not self._loop:
                 raise ClientStateError(
                     "this ConversationClient is bound to another event loop; "
                     "create one client per event loop"
                 )
-            return self._session
+            if self._borrowed is not None and session.closed:
+                raise ClientStateError(_BORROWED_CLOSED)
+            return session
+        if self._borrowed is not None and self._borrowed.closed:
+            raise ClientStateError(_BORROWED_CLOSED)
         self._loop = loop
         limit = self._config.connection_limit
         if self._borrowed is not None:
@@ -226,107 +209,87 @@ class Transport:
         config = self._config
         if config.auth is AuthMethod.BASIC:
             return BasicAuthenticator(config.client_id, config.client_secret)
-        return TokenManager(self._fetch_token)
+        endpoint = TokenEndpoint(
+            config.token_url, config.client_id, config.client_secret, self._send_token_request
+        )
+        return TokenManager(endpoint)
 
-    # --- token endpoint ---------------------------------------------------------------
-
-    async def _fetch_token(self) -> tuple[str, float]:
-        """POST client_credentials to the token URL; ``(access_token, expires_in)``."""
-        config = self._config
+    def _send_token_request(
+        self, method: str, url: str, *, body: bytes, headers: dict[str, str]
+    ) -> Coroutine[Any, Any, Reported[RawResponse]]:
+        """One unauthenticated request outside the limiter and slots, retried once."""
         session = self._open()
-        headers = {
-            **self._base_headers,
-            "Authorization": basic_header(config.client_id, config.client_secret),
-            "Content-Type": "application/x-www-form-urlencoded",
-        }
-        try:
-            response = await self._exchange(
-                session,
-                "POST",
-                config.token_url,
-                body=_TOKEN_BODY,
-                headers=headers,
-                authorize=False,
-                policy=_TOKEN_RETRY,
-                repeatable=True,
-            )
-        except ApiError as exc:
-            raise _token_error(exc.http_status, exc.body) from None
-        except (TransportError, RequestTimeoutError) as exc:
-            raise TokenError(f"token request failed: {exc}") from exc
-        data = _decode_or_none(response.body)
-        token = data.get("access_token") if isinstance(data, dict) else None
-        expires_in = data.get("expires_in", 3600) if isinstance(data, dict) else None
-        if not isinstance(token, str) or not token:
-            raise TokenError("token endpoint answered without an access_token", status=200)
-        if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
-            raise TokenError("token endpoint answered with an invalid expires_in", status=200)
-        if expires_in <= 0:
-            raise TokenError("token endpoint answered with a non-positive expires_in", status=200)
-        return token, float(expires_in)
+        target = URL(url)
+        assert self._loop is not None  # noqa: S101 - set by _open
+        state = CallState(
+            method,
+            target.path,
+            policy=_TOKEN_RETRY,
+            now=self._loop.time(),
+            timeout=self._config.timeout,
+            deadline=self._config.deadline,
+            repeatable=True,
+        )
+        headers.update(self._base_headers)
+        return self._run(session, state, target, None, body, headers, gated=False)
 
-    # --- the attempt loop -------------------------------------------------------------
+    # --- the driver -------------------------------------------------------------------
 
-    async def _exchange(
+    async def _run(
         self,
         session: aiohttp.ClientSession,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None = None,
+        state: CallState,
+        target: URL,
+        params: Mapping[str, str] | None,
         body: bytes | None,
         headers: dict[str, str],
-        authorize: bool,
-        policy: RetryPolicy | None = None,
-        repeatable: bool = False,
-    ) -> RawResponse:
-        """Attempts until success, a final error, or the deadline. Token fetches skip the slots."""
-        config = self._config
-        policy = policy or config.retry
-        retry_method = "GET" if repeatable else method
+        *,
+        gated: bool,
+    ) -> Reported[RawResponse]:
+        """Attempts until the call state says return or raise. ``gated``: an API call, which
+        takes a rate turn, a connection slot and a credential first."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + config.deadline
-        target = URL(url)
-        slots = self._slots if authorize else None
-        limiter = self.rate_limiter if authorize else None
-        auth = self._auth if authorize else None
-        budget = self._budget if authorize else None
-        if budget is not None:
-            budget.record_call(loop.time())
-        debug = logger.isEnabledFor(logging.DEBUG)
-        retries = 0
-        replayed = False
-        maybe_sent = False
-        duplicate_risk = False
-        report = call_report.get() if authorize else None
         deadlines = self._deadlines
         assert deadlines is not None  # noqa: S101 - set by _open, which the caller ran
+        slots = self._slots if gated else None
+        limiter = self.rate_limiter if gated else None
+        auth = self._auth if gated else None
+        ssl_context = self._ssl
+        limit = self._config.max_response_size
+        method = state.method
+        debug = logger.isEnabledFor(logging.DEBUG)
         while True:
-            in_attempt = False
-            throttled = False
-            error: ConversationError
-            # Take a rate token, a connection slot and a credential without waiting when we
+            if self._closed:
+                state.stopped(
+                    ClientStateError("this ConversationClient was closed during the call")
+                )
+                break
+            # Take a rate turn, a connection slot and a credential without waiting when we
             # can: then one deadline serves the attempt. Whatever must be waited for is waited
             # for under the call's deadline only, and the attempt's own timeout starts after.
             now = loop.time()
-            rate_wait = limiter.reserve() if limiter is not None else 0.0
-            holding = slots is None or (not rate_wait and slots.try_acquire())
+            turn = limiter is None or limiter.try_acquire()
+            holding = slots is None or (turn and slots.try_acquire())
             credential = auth.usable() if auth is not None and holding else None
-            ready = not rate_wait and holding and (auth is None or credential is not None)
-            scope = deadlines.scope(min(deadline, now + config.timeout) if ready else deadline)
+            ready = turn and holding and (auth is None or credential is not None)
+            scope = deadlines.scope(state.attempt_deadline(now) if ready else state.deadline)
+            sent = False
+            status = 0
+            answer: bytes | None = None
             try:
                 with scope:
                     if not ready:
-                        if rate_wait:
-                            await asyncio.sleep(rate_wait)
+                        if not turn:
+                            assert limiter is not None  # noqa: S101 - no turn means a limiter
+                            await limiter.acquire()
                         if not holding:
                             assert slots is not None  # noqa: S101 - not holding means slots
                             await slots.acquire()
                             holding = True
                         if auth is not None and credential is None:
                             credential = auth.usable() or await auth.current()
-                        attempt_ends = loop.time() + config.timeout
-                        if attempt_ends < deadline:
+                        attempt_ends = state.attempt_deadline(loop.time())
+                        if attempt_ends < scope.when:
                             scope.reschedule(attempt_ends)
                     if credential is not None:
                         headers["Authorization"] = credential.header
@@ -334,11 +297,11 @@ class Transport:
                         logger.debug(
                             "%s %s attempt %d headers=%s",
                             method,
-                            target.path,
-                            retries + 1,
+                            state.path,
+                            state.attempts + 1,
                             redact_headers(headers),
                         )
-                    in_attempt = True
+                    sent = True
                     async with session.request(
                         method,
                         target,
@@ -346,163 +309,142 @@ class Transport:
                         data=body,
                         headers=headers,
                         timeout=_NO_AIOHTTP_TIMEOUT,
-                        ssl=self._ssl,
+                        ssl=ssl_context,
+                        allow_redirects=False,
                     ) as resp:
-                        response = RawResponse(resp.status, resp.headers, await resp.read())
+                        status = resp.status
+                        answer = await _read(resp, limit)
+                        answer_headers = resp.headers
             except aiohttp.ClientError as exc:
-                failure, failed = attempt_failure(exc, method, target.path)
+                failure, error = attempt_failure(exc, method, state.path)
                 if failure is None:
-                    raise _final(failed, report, retries + 1, duplicate_risk) from exc
-                maybe_sent = maybe_sent or failed.request_sent
-                error = failed
-                decision = decide_retry(
-                    policy, method=retry_method, retries_done=retries, failure=failure
-                )
-            except ConversationError as exc:  # no token: final
-                _final(exc, report, retries + 1, duplicate_risk)
-                raise
+                    action = state.stopped(error)
+                else:
+                    action = state.failed(failure, error, loop.time())
             except TimeoutError:
-                if scope.when >= deadline:
-                    late = RequestTimeoutError(
-                        f"{method} {target.path}: deadline of {config.deadline:g}s passed",
-                        request_sent=maybe_sent or in_attempt,
-                    )
-                    raise _final(late, report, retries + 1, duplicate_risk) from None
-                maybe_sent = True
-                error = RequestTimeoutError(
-                    f"{method} {target.path}: no answer within {config.timeout:g}s",
-                    request_sent=True,
-                )
-                decision = decide_retry(
-                    policy, method=retry_method, retries_done=retries, failure=Failure.TIMEOUT
-                )
+                if not scope.expired:
+                    raise
+                action = state.timed_out(sent=sent, expired_at=scope.when, now=loop.time())
+            except ConversationError as exc:  # no credential: the token endpoint failed
+                action = state.stopped(exc)
+            except RuntimeError:
+                if not session.closed:
+                    raise
+                action = state.stopped(ClientStateError(_BORROWED_CLOSED))
             else:
-                maybe_sent = True
-                status = response.status
-                if debug:
-                    logger.debug("%s %s -> %d", method, target.path, status)
-                if status < 300:
-                    _report(report, retries + 1, duplicate_risk)
-                    return response
-                if (
-                    status == 401
-                    and isinstance(credential, AccessToken)
-                    and not replayed
-                    and "expired" in response.headers.get("WWW-Authenticate", "").lower()
-                ):
-                    replayed = True
-                    if self._auth is not None and self._auth.invalidate(credential):
-                        logger.debug("%s %s: token expired, replaying once", method, target.path)
-                        continue
-                if status == 429 and limiter is not None:
-                    throttled = True
-                    limit = limiter.throttled()
-                    logger.debug("%s %s: 429, client rate now %.0f/s", method, target.path, limit)
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"), datetime.now(UTC)
-                )
-                error = api_error_from_response(
-                    status, response.headers, response.body, retry_after=retry_after
-                )
-                decision = decide_retry(
-                    policy,
-                    method=retry_method,
-                    retries_done=retries,
-                    status=status,
-                    retry_after=retry_after,
-                )
+                if answer is None:
+                    action = state.too_large(status, limit)
+                else:
+                    if limiter is not None:
+                        if status == 429:
+                            rate = limiter.throttled()
+                            logger.debug("%s %s: 429, rate now %.0f/s", method, state.path, rate)
+                        else:
+                            limiter.accepted()
+                    wall = datetime.now(UTC) if status >= 300 else None
+                    action = state.answered(status, answer_headers, answer, loop.time(), wall)
+                    if action is Action.RETURN:
+                        return Reported(RawResponse(status, answer_headers, answer), None, state)
+                    if debug:
+                        logger.debug("%s %s -> %d", method, state.path, status)
             finally:
                 if holding and slots is not None:
                     slots.release()
-            if decision is None or loop.time() + decision.delay >= deadline:
-                raise _final(error, report, retries + 1, duplicate_risk)
-            # A 429's retry is paced by the shared limiter, so it spends no retry budget.
-            if budget is not None and not throttled and not budget.try_spend(loop.time()):
-                logger.debug("%s %s: not retried, client retry budget spent", method, target.path)
-                raise _final(error, report, retries + 1, duplicate_risk)
-            if decision.may_duplicate:
-                duplicate_risk = True
+            if action is Action.REPLAY:
+                assert auth is not None  # noqa: S101 - only gated calls replay
+                assert credential is not None  # noqa: S101 - a replay follows an answer
+                auth.invalidate(credential)
+                logger.debug("%s %s: token expired, replaying once", method, state.path)
+                continue
+            if action is Action.RAISE:
+                break
             logger.debug(
                 "%s %s: retry %d in %.3fs (%s)",
                 method,
-                target.path,
-                retries + 1,
-                decision.delay,
-                decision.reason,
+                state.path,
+                state.attempts,
+                state.wait,
+                state.reason,
             )
-            retries += 1
-            await asyncio.sleep(decision.delay)
+            await asyncio.sleep(state.wait)
+        if state.reason:
+            logger.debug("%s %s: %s", method, state.path, state.reason)
+        return Reported(None, state.error, state)
+
+
+_BORROWED_CLOSED = "the aiohttp session lent to this ConversationClient is closed"
+
+
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """The system trust store with hostname checks, built once per process (loading the
+    store takes milliseconds); passed explicitly on every request, so a borrowed session's
+    connector settings cannot turn verification off."""
+    return ssl.create_default_context()
+
+
+async def _read(resp: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The (decoded) body, or None once it passes ``limit`` bytes: reading stops there, and
+    the connection is not reused."""
+    length = resp.content_length
+    if length is not None and "Content-Encoding" not in resp.headers:
+        return await resp.read() if length <= limit else None
+    size = 0
+    chunks: list[bytes] = []
+    while chunk := await resp.content.readany():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def attempt_failure(
     exc: aiohttp.ClientError, method: str, path: str
 ) -> tuple[Failure | None, TransportError]:
-    """How an attempt that raised ``exc`` failed, for the retry policy (None: final), and the
-    error to raise for it, caused by ``exc``."""
-    failure: Failure | None
+    """How an attempt that raised ``exc`` failed (None: no retry can help), and the error to
+    raise for it; its cause is ``exc`` with every credential taken out."""
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ServerFingerprintMismatch):
         failure = Failure.NOT_SENT
-        error = TransportError(f"{method} {path}: cannot connect: {exc}", request_sent=False)
+        error = TransportError(f"{method} {path}: cannot connect: {exc}")
     elif isinstance(exc, aiohttp.InvalidURL):
         failure = None
-        error = TransportError(f"invalid URL {path!r}", request_sent=False)
+        error = TransportError(f"{method}: invalid URL {path!r}")
     else:
         failure = Failure.BROKEN
-        error = TransportError(
-            f"{method} {path}: connection failed: {type(exc).__name__}", request_sent=True
-        )
-    error.__cause__ = exc
+        error = TransportError(f"{method} {path}: connection failed: {type(exc).__name__}")
+    error.__cause__ = scrub(exc)
+    error.__suppress_context__ = True
     return failure, error
 
 
-_E = TypeVar("_E", bound=ConversationError)
+def scrub(exc: BaseException) -> BaseException:
+    """``exc`` with the request headers (and proxy credentials) aiohttp keeps in its errors
+    redacted, through its whole cause and context chain. Returns ``exc``."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        info = getattr(node, "request_info", None)
+        if isinstance(info, aiohttp.RequestInfo):
+            clean = _redacted_info(info)
+            node.request_info = clean  # type: ignore[attr-defined]
+            node.args = tuple(clean if arg is info else arg for arg in node.args)
+        key = getattr(node, "_conn_key", None)
+        if key is not None and getattr(key, "proxy_auth", None) is not None:
+            clean_key = key._replace(proxy_auth=None)
+            node._conn_key = clean_key  # type: ignore[attr-defined]
+            node.args = tuple(clean_key if arg is key else arg for arg in node.args)
+        todo.extend(e for e in (node.__cause__, node.__context__) if e is not None)
+    return exc
 
 
-def _report(report: CallReport | None, attempts: int, retried_unsafely: bool) -> None:
-    if report is not None:
-        report.attempts = attempts
-        report.possible_duplicate = retried_unsafely
-
-
-def _final(error: _E, report: CallReport | None, attempts: int, retried_unsafely: bool) -> _E:
-    """``error`` as the call's outcome, reported, and marked when an earlier, retried
-    attempt may have been processed."""
-    _report(report, attempts, retried_unsafely)
-    if retried_unsafely:
-        error.earlier_attempt_processed = True
-    return error
-
-
-def decode_json(response: RawResponse) -> Any:
-    """The decoded JSON body of a successful answer (None for an empty body)."""
-    if not response.body:
-        return None
-    try:
-        return _jsoncodec.loads(response.body)
-    except ValueError:
-        raise InvalidResponseError(
-            f"HTTP {response.status} answer is not valid JSON",
-            status=response.status,
-            body=response.body,
-        ) from None
-
-
-def _decode_or_none(body: bytes) -> Any:
-    try:
-        return _jsoncodec.loads(body) if body else None
-    except ValueError:
-        return None
-
-
-def _token_error(status: int, body: bytes) -> TokenError:
-    data = _decode_or_none(body)
-    fields = data if isinstance(data, dict) else {}
-    error = fields.get("error") if isinstance(fields.get("error"), str) else None
-    description = fields.get("error_description")
-    description = description if isinstance(description, str) else None
-    text = f"token endpoint answered HTTP {status}"
-    if error:
-        text += f" {error}"
-    if description:
-        text += f": {description}"
-    return TokenError(text, status=status, error=error, error_description=description)
+def _redacted_info(info: aiohttp.RequestInfo) -> aiohttp.RequestInfo:
+    headers = CIMultiDictProxy(CIMultiDict(redact_headers(info.headers)))
+    replace = getattr(info, "_replace", None)
+    if replace is not None:  # a NamedTuple in recent aiohttp
+        return replace(headers=headers)  # type: ignore[no-any-return]
+    return aiohttp.RequestInfo(info.url, info.method, headers, info.real_url)

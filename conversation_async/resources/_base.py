@@ -14,7 +14,9 @@ from urllib.parse import quote
 
 import attrs
 
-from .._http.transport import Transport, decode_json
+from .._core.call import Reported
+from .._http.response import decode_json
+from .._http.transport import Transport
 from ..config import ClientConfig
 from ..errors import InvalidResponseError, SerializationError
 from ..pagination import AsyncPager, Page, next_token
@@ -126,8 +128,18 @@ def query(**values: Any) -> dict[str, str]:
 
 
 def segment(value: str) -> str:
-    """Percent-encode one path segment (ids may hold ``/`` or ``:``)."""
+    """Percent-encode one path segment (ids may hold ``/`` or ``:``).
+
+    ``.`` and ``..`` are refused with ``ValueError``: URL normalisation would turn them into
+    a step up the path (``messages/..`` is the project itself), so a request would reach
+    another endpoint than the one called.
+    """
+    if value in _DOT_SEGMENTS:
+        raise ValueError(f"{value!r} is not a valid id: it would change the request's path")
     return quote(value, safe="")
+
+
+_DOT_SEGMENTS = frozenset({".", ".."})
 
 
 class Resource:
@@ -178,21 +190,64 @@ class Resource:
         params: Mapping[str, str] | None = None,
         body: Any = None,
     ) -> T | None:
-        """Send ``body`` (a model) and read the answer into ``into`` (None: discard it)."""
-        response = await self._transport.request_json(
+        """Send ``body`` (a model) and read the answer into ``into`` (None: discard it);
+        raises the call's error."""
+        result = await self._call_reported(method, url, into=into, params=params, body=body)
+        return result.unwrap()
+
+    @overload
+    async def _call_reported(
+        self,
+        method: str,
+        url: str,
+        *,
+        into: type[T],
+        params: Mapping[str, str] | None = ...,
+        body: Any = ...,
+    ) -> Reported[T]: ...
+
+    @overload
+    async def _call_reported(
+        self,
+        method: str,
+        url: str,
+        *,
+        into: None,
+        params: Mapping[str, str] | None = ...,
+        body: Any = ...,
+    ) -> Reported[None]: ...
+
+    async def _call_reported(
+        self,
+        method: str,
+        url: str,
+        *,
+        into: type[T] | None,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> Reported[Any]:
+        """:meth:`_call` with its result as a value: the model or the error, and the report."""
+        result = await self._transport.request(
             method, url, params=params, payload=None if body is None else unstructure(body)
         )
-        data = decode_json(response)
-        if into is None:
-            return None
+        response = result.value
+        if response is None:
+            return result  # the call failed: its error, no value
         try:
-            return structure({} if data is None else data, into)
+            data = decode_json(response)
+            value = None if into is None else structure({} if data is None else data, into)
+        except InvalidResponseError as exc:
+            return Reported(None, result.state.unreadable(exc), result.state)
         except SerializationError as exc:
-            raise InvalidResponseError(
+            assert into is not None  # noqa: S101 - only structuring raises this
+            error = InvalidResponseError(
                 f"HTTP {response.status} answer does not fit {into.__name__}: {exc}",
                 status=response.status,
                 body=response.body,
-            ) from exc
+            )
+            error.__cause__ = exc
+            return Reported(None, result.state.unreadable(error), result.state)
+        return Reported(value, None, result.state)
 
     def _paginate(
         self,

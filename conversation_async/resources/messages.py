@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import builtins
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..bulk import BulkSend, Requests
-from ..bulk_report import BulkProgress
+from .._core.call import Reported
 from ..models import (
     AppMessage,
     ConversationChannel,
@@ -154,34 +153,17 @@ class MessagesResource(Resource):
     @endpoint("POST", "/v1/projects/{project_id}/messages:send")
     async def send_request(self, request: SendMessageRequest) -> SendMessageResponse:
         """Send a prepared :class:`SendMessageRequest` (what ``send`` builds)."""
+        result = await self._send_reported(request)
+        return result.unwrap()
+
+    async def _send_reported(self, request: SendMessageRequest) -> Reported[SendMessageResponse]:
+        """:meth:`send_request` with its result as a value, and the call's report (what
+        bulk sends record); misuse (not a request, no ``app_id``) still raises."""
         if not isinstance(request, SendMessageRequest):
             raise TypeError(f"expected a SendMessageRequest, got {type(request).__name__}")
         require(app_id=request.app_id)
-        return await self._call(
+        return await self._call_reported(
             "POST", self._url("messages:send"), body=request, into=SendMessageResponse
-        )
-
-    def send_many(
-        self,
-        requests: Requests,
-        *,
-        concurrency: int = 64,
-        rate_limit: float | None = None,
-        progress: Callable[[BulkProgress], None] | None = None,
-    ) -> BulkSend:
-        """Send many prepared requests; iterate the result for one :class:`BulkResult` each.
-
-        ``requests`` may be any (async) iterable, consumed lazily; at most ``concurrency``
-        sends run at once; ``rate_limit`` caps this batch's sends per second (the client's
-        own shared limit applies too); ``progress`` gets counts about ten times a second.
-        See :mod:`conversation_async.bulk`.
-        """
-        return BulkSend(
-            self.send_request,
-            requests,
-            concurrency=concurrency,
-            rate_limit=rate_limit,
-            progress=progress,
         )
 
     @endpoint("GET", "/v1/projects/{project_id}/messages/{message_id}")

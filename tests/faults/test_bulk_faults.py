@@ -86,6 +86,6 @@ async def test_unsafe_retries_report_every_duplicate() -> None:
     assert duplicated, "after-processing faults retried must produce some duplicates"
     for index in duplicated:
         result = by_index[index]
-        assert result.possible_duplicate or result.outcome is Outcome.AMBIGUOUS, result
-    reported = sum(r.possible_duplicate for r in results)
+        assert result.maybe_processed, result
+    reported = sum(r.maybe_processed and r.ok for r in results)
     assert reported >= sum(by_index[i].outcome is Outcome.SENT for i in duplicated)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conversation_async.errors import (
+    MAX_ERROR_BODY,
     ApiError,
     AuthenticationError,
     BadRequestError,
@@ -24,7 +25,7 @@ from conversation_async.errors import parse_error_envelope as parse_envelope
 from . import fuzz_settings
 from .strategies import header_pairs, huge_ints, json_values, raw_bytes, raw_text, unicode_text
 
-_FIELDS = ("code", "status", "message", "details")
+_FIELDS = ("code", "api_status", "message", "details")
 
 _field_values = {
     "code": st.one_of(huge_ints, json_values),
@@ -53,7 +54,7 @@ error_bodies = st.one_of(raw_bytes, _envelope_bytes())
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "code": (int,),
-    "status": (str,),
+    "api_status": (str,),
     "message": (str,),
     "details": (list,),
 }
@@ -62,7 +63,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 @fuzz_settings(150)
 @given(error_bodies)
 def test_parse_error_envelope_returns_documented_fields(body: bytes) -> None:
-    """Any body gives a dict of code/status/message/details (all of them, or message alone
+    """Any body gives a dict of code/api_status/message/details (all of them, or message alone
     for a non-object body), each None or of its documented type (code an int, not a bool)."""
     fields = parse_envelope(body)
     assert set(fields) in ({"message"}, set(_FIELDS))
@@ -98,12 +99,12 @@ def test_api_error_from_response_builds_the_status_class(
     carrying the status, the body and the envelope's fields."""
     error: Any = api_error_from_response(status, headers, body, retry_after=retry_after)
     assert type(error) is _expected_class(status)
-    assert error.http_status == status
-    assert error.body == body
+    assert error.status == status
+    assert error.body == body[:MAX_ERROR_BODY]
     fields = parse_envelope(body)
-    assert (error.code, error.status, error.message) == (
+    assert (error.code, error.api_status, error.message) == (
         fields.get("code"),
-        fields.get("status"),
+        fields.get("api_status"),
         fields.get("message"),
     )
 

@@ -15,7 +15,7 @@ from conversation_async._core.tokens import (
     token_state,
 )
 from conversation_async._http.auth import BasicAuthenticator, TokenManager
-from conversation_async.errors import TokenError
+from conversation_async.errors import ClientStateError, TokenError
 
 
 class FakeClock:
@@ -239,12 +239,16 @@ async def test_token_refreshes_and_failures_are_logged_without_the_token(
 
 
 async def test_aclose_cancels_a_refresh_in_flight() -> None:
-    """Closing does not leave a pending fetch task behind."""
+    """Closing does not leave a pending fetch task behind; its waiters learn the client
+    was closed (ClientStateError), not a cancellation nobody asked for."""
     endpoint = FakeEndpoint()
     endpoint.gate = asyncio.Event()
     manager = TokenManager(endpoint.fetch, clock=FakeClock())
-    waiter = asyncio.create_task(manager.current())
+    waiters = [asyncio.create_task(manager.current()) for _ in range(50)]
     await asyncio.sleep(0)
     await manager.aclose()
-    with pytest.raises(asyncio.CancelledError):
-        await waiter
+    outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+    assert all(isinstance(o, ClientStateError) for o in outcomes), outcomes
+    assert manager._refresh is None
+    with pytest.raises(ClientStateError):
+        await manager.current()
