@@ -16,8 +16,10 @@ Each POST is checked in this order, and answered without running any handler whe
 400 (not a Sinch event). Accepted callbacks are answered 200 at once; their handlers run as
 tracked tasks, at most ``max_in_flight`` at a time (when full, the request waits for room:
 Sinch is slowed down, nothing is dropped). Redeliveries of a callback already accepted
-within ``dedupe_window`` seconds are acknowledged and skipped. Refusals never tell the sender
-why; the reason is logged at DEBUG on the ``conversation_async.callbacks`` logger.
+within ``dedupe_window`` seconds are acknowledged and skipped. A callback counts as accepted
+only once its handlers have a slot: a request cancelled while it waits (the sender gave up)
+leaves no trace, so the redelivery is handled. Refusals never tell the sender why; the
+reason is logged at DEBUG on the ``conversation_async.callbacks`` logger.
 """
 
 from __future__ import annotations
@@ -177,16 +179,15 @@ class CallbackReceiver:
             event = parse_callback(raw)
         except CallbackParseError as exc:
             return self._refuse(f"malformed: {exc}", 400)
-        if not self._seen.add(dedupe_key(event, raw), time.monotonic()):
-            self.stats.duplicates += 1
-            logger.debug("duplicate %s callback acknowledged and skipped", event.trigger)
-            return web.Response(status=200)
-        self.stats.accepted += 1
+        key = dedupe_key(event, raw)
+        if self._seen.seen(key, time.monotonic()):  # a known duplicate waits for no slot
+            return self._duplicate(event)
         handlers = self._handlers_for(type(event))
-        logger.debug("%s callback accepted for %d handler(s)", event.trigger, len(handlers))
         if handlers:
-            await self._start(event, handlers)
-        return web.Response(status=200)
+            accepted = await self._start(key, event, handlers)
+        else:
+            accepted = self._accept(key, event, handlers)
+        return web.Response(status=200) if accepted else self._duplicate(event)
 
     def app(self, path: str = "") -> web.Application:
         """A sub-application serving POST ``path``: ``app.add_subapp(prefix, receiver.app())``."""
@@ -216,6 +217,19 @@ class CallbackReceiver:
         logger.debug("callback refused with %d (%s)", status, reason)
         return web.Response(status=status)
 
+    def _duplicate(self, event: CallbackEvent) -> web.Response:
+        self.stats.duplicates += 1
+        logger.debug("duplicate %s callback acknowledged and skipped", event.trigger)
+        return web.Response(status=200)
+
+    def _accept(self, key: str, event: CallbackEvent, handlers: list[Handler]) -> bool:
+        """Record ``key`` as seen; False if it already was (a concurrent redelivery won)."""
+        if not self._seen.add(key, time.monotonic()):
+            return False
+        self.stats.accepted += 1
+        logger.debug("%s callback accepted for %d handler(s)", event.trigger, len(handlers))
+        return True
+
     def _handlers_for(self, cls: type[CallbackEvent]) -> list[Handler]:
         found = self._by_class.get(cls)
         if found is None:
@@ -223,13 +237,22 @@ class CallbackReceiver:
             self._by_class[cls] = found
         return found
 
-    async def _start(self, event: CallbackEvent, handlers: list[Handler]) -> None:
+    async def _start(self, key: str, event: CallbackEvent, handlers: list[Handler]) -> bool:
+        """Wait for a handler slot, then accept the event and start its handlers; False if
+        another delivery of it was accepted meanwhile. ``key`` is recorded only once the
+        slot is held, with no await in between: a request cancelled while it waits records
+        nothing (its redelivery is handled), and of two deliveries waiting together one runs.
+        """
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._max_in_flight)
         await self._slots.acquire()  # when full, the sender waits: nothing is dropped
+        if not self._accept(key, event, handlers):
+            self._slots.release()
+            return False
         task = asyncio.get_running_loop().create_task(self._run(event, handlers))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return True
 
     async def _run(self, event: CallbackEvent, handlers: list[Handler]) -> None:
         for handler in handlers:

@@ -161,6 +161,11 @@ class NonceCache:
             self._seen.popitem(last=False)
         return True
 
+    def seen(self, nonce: str, now: float) -> bool:
+        """Whether ``nonce`` was added within the window; unlike :meth:`add`, records nothing."""
+        expires = self._seen.get(nonce)
+        return expires is not None and expires > now
+
     def _expire(self, now: float) -> None:
         seen = self._seen
         while seen:

@@ -7,9 +7,11 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -22,10 +24,12 @@ from conversation_async.callbacks import (
     MessageInboundEvent,
     SignatureVerifier,
     UnknownCallbackEvent,
+    Verdict,
     signature_headers,
 )
 from conversation_async.callbacks.aiohttp import dedupe_key
 from conversation_async.callbacks.parse import parse_callback
+from conversation_async.callbacks.signature import Headers
 
 SECRET = "webhook-secret-value"
 
@@ -292,6 +296,159 @@ async def test_redelivery_is_acknowledged_but_handled_once(harness: Harness) -> 
     await settle(harness.receiver)
     assert [e.message_delivery_report.status for e in seen] == ["DELIVERED", "READ"]
     assert harness.receiver.stats.duplicates == 1
+
+
+class CountingVerifier(SignatureVerifier):
+    """Counts verified callbacks. The receiver does not await between the verdict and its
+    wait for a handler slot, so once the count moves that request is waiting (or past)."""
+
+    def __init__(self) -> None:
+        super().__init__(SECRET)
+        self.verified = 0
+
+    def verify(self, headers: Headers, body: bytes | str) -> Verdict:
+        self.verified += 1
+        return super().verify(headers, body)
+
+
+class Cancellable:
+    """``receiver.handle`` on a loopback aiohttp.web server with ``handler_cancellation``:
+    a request is cancelled on the server when its sender gives up, as in production."""
+
+    def __init__(self, receiver: CallbackReceiver, session: aiohttp.ClientSession) -> None:
+        self.receiver = receiver
+        self.session = session
+        self.url = ""
+        self.cancelled = 0  # server-side requests cancelled because their sender left
+        self.senders: list[asyncio.Task[int]] = []
+
+    async def route(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self.receiver.handle(request)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+    async def post(self, body: bytes) -> int:
+        """Deliver ``body`` freshly signed (new nonce), as Sinch does on every retry."""
+        async with self.session.post(self.url, data=body, headers=signed(body)) as response:
+            await response.read()
+            return response.status
+
+    def send(self, body: bytes) -> asyncio.Task[int]:
+        """:meth:`post` in the background; still running at the end of the block, cancelled."""
+        sender = asyncio.create_task(self.post(body))
+        self.senders.append(sender)
+        return sender
+
+
+@contextlib.asynccontextmanager
+async def serve_cancellable(
+    receiver: CallbackReceiver, release: asyncio.Event
+) -> AsyncIterator[Cancellable]:
+    """Serve ``receiver`` for the block; on the way out (even after a failed assertion)
+    ``release`` frees blocked handlers and unanswered senders are cancelled."""
+    app = web.Application()
+    async with aiohttp.ClientSession() as session:
+        server = Cancellable(receiver, session)
+        app.router.add_post("/callbacks", server.route)
+        app.on_shutdown.append(receiver.shutdown)
+        runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            server.url = f"http://127.0.0.1:{runner.addresses[0][1]}/callbacks"
+            yield server
+        finally:
+            release.set()
+            for sender in server.senders:
+                sender.cancel()
+            await asyncio.gather(*server.senders, return_exceptions=True)
+            await runner.cleanup()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait (about 3 s at most) for ``condition``, letting the loop run in between."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0.003)
+    raise AssertionError("condition not reached")
+
+
+def blocking_receiver(
+    max_in_flight: int,
+) -> tuple[CallbackReceiver, CountingVerifier, asyncio.Event, Counter[str]]:
+    """A receiver whose inbound handler holds its slot until the event is set and counts
+    how often each message id was handled."""
+    verifier = CountingVerifier()
+    receiver = CallbackReceiver(
+        None, verifier=verifier, max_in_flight=max_in_flight, shutdown_timeout=1
+    )
+    release = asyncio.Event()
+    handled: Counter[str] = Counter()
+
+    @receiver.on(MessageInboundEvent)
+    async def blocked(event: MessageInboundEvent) -> None:
+        await release.wait()
+        handled[event.message.id or ""] += 1
+
+    return receiver, verifier, release, handled
+
+
+async def test_callback_whose_sender_gave_up_while_waiting_is_handled_on_redelivery() -> None:
+    """Issue 11: a request cancelled while it waits for a handler slot records nothing, so
+    Sinch's redelivery of the event is handled (once), not skipped as a duplicate."""
+    receiver, verifier, release, handled = blocking_receiver(max_in_flight=2)
+    async with serve_cancellable(receiver, release) as server:
+        assert [await server.post(inbound(i)) for i in "ab"] == [200, 200]  # slots full
+        waiting = [server.send(inbound(i)) for i in "cde"]
+        await until(lambda: verifier.verified == 5)  # c, d and e wait for a slot
+        for sender in waiting:  # the senders time out
+            sender.cancel()
+        await asyncio.wait(waiting)
+        await until(lambda: server.cancelled == 3)
+        accepted_before_redelivery = receiver.stats.accepted
+        release.set()
+        await settle(receiver)
+        assert [await server.post(inbound(i)) for i in "abcde"] == [200] * 5  # redeliveries
+        await settle(receiver)
+    assert handled == dict.fromkeys("abcde", 1)
+    assert accepted_before_redelivery == 2  # the cancelled waits counted for nothing
+    stats = receiver.stats
+    assert (stats.accepted, stats.handled, stats.duplicates) == (5, 5, 2)  # a, b redelivered
+    assert stats.handler_errors == 0
+    assert not stats.refused
+
+
+async def test_deliveries_of_one_event_waiting_together_are_handled_once() -> None:
+    """Two deliveries of the same event both waiting for a slot: the first to get one is
+    accepted, the other is acknowledged as a duplicate."""
+    receiver, verifier, release, handled = blocking_receiver(max_in_flight=1)
+    async with serve_cancellable(receiver, release) as server:
+        assert await server.post(inbound("a")) == 200
+        twins = [server.send(inbound("c")) for _ in range(2)]
+        await until(lambda: verifier.verified == 3)
+        assert receiver.stats.duplicates == 0  # neither is known yet: both wait
+        release.set()
+        assert await asyncio.wait_for(asyncio.gather(*twins), timeout=3) == [200, 200]
+        await settle(receiver)
+    assert handled == {"a": 1, "c": 1}
+    stats = receiver.stats
+    assert (stats.accepted, stats.handled, stats.duplicates) == (2, 2, 1)
+
+
+async def test_known_duplicate_is_acknowledged_without_waiting_for_a_slot() -> None:
+    """A redelivery of an accepted event is answered at once, even when the receiver is full."""
+    receiver, _verifier, release, handled = blocking_receiver(max_in_flight=1)
+    async with serve_cancellable(receiver, release) as server:
+        assert await server.post(inbound("a")) == 200
+        assert await asyncio.wait_for(server.post(inbound("a")), timeout=3) == 200
+        assert receiver.stats.duplicates == 1
+        release.set()
+        await settle(receiver)
+    assert handled == {"a": 1}
 
 
 def test_dedupe_key_uses_ids_and_falls_back_to_the_body() -> None:

@@ -245,6 +245,18 @@ def test_nonce_cache_forgets_after_its_ttl() -> None:
     assert cache.add("n", now=10.5)
 
 
+def test_nonce_cache_seen_checks_without_recording() -> None:
+    """seen() answers for the window like add() but remembers nothing itself."""
+    cache = NonceCache(ttl=10)
+    assert not cache.seen("n", now=0)
+    assert not cache.seen("n", now=0)
+    assert len(cache) == 0
+    assert cache.add("n", now=0)  # seen() did not record it
+    assert cache.seen("n", now=9)
+    assert not cache.seen("n", now=10)  # expired, as add() would find it
+    assert cache.add("n", now=10)
+
+
 def test_nonce_cache_is_bounded() -> None:
     """The oldest nonces are dropped past max_size, so memory stays bounded."""
     cache = NonceCache(ttl=1000, max_size=3)
