@@ -18,11 +18,12 @@ a success (an earlier attempt may have been processed too: the message may exist
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Generic, TypeVar, cast
 
 import attrs
+import backoff
 
 from ..errors import (
     ConversationError,
@@ -97,6 +98,7 @@ class CallState:
 
     __slots__ = (
         "_budget",
+        "_jitter",
         "_maybe_processed",
         "_policy",
         "_renewable",
@@ -126,17 +128,20 @@ class CallState:
         budget: RetryBudget | None = None,
         repeatable: bool = False,
         renewable: bool = False,
+        jitter: Callable[[float], float] = backoff.full_jitter,
     ) -> None:
         """``timeout`` bounds one attempt and ``deadline`` the whole call, in seconds from
         ``now``; ``budget`` is the client-wide retry budget; ``repeatable`` treats the call
         as idempotent whatever its method (a token request); ``renewable``: a 401 saying
-        ``expired`` may be replayed once with a fresh credential."""
+        ``expired`` may be replayed once with a fresh credential; ``jitter`` draws a wait
+        below the back-off ceiling (full jitter)."""
         self.method = method
         self.path = path
         self._policy = policy
         self._retry_method = "GET" if repeatable else method
         self._budget = budget
         self._renewable = renewable
+        self._jitter = jitter
         self._span = deadline
         self._retries: list[RetryRecord] | None = None
         self._maybe_processed = False
@@ -200,6 +205,7 @@ class CallState:
                 retries_done=len(self._retries or ()),
                 status=status,
                 retry_after=retry_after,
+                jitter=self._jitter,
             )
         # A 429's retry is paced by the shared rate limiter, so it spends no retry budget.
         return self._after(
@@ -215,6 +221,7 @@ class CallState:
             method=self._retry_method,
             retries_done=len(self._retries or ()),
             failure=failure,
+            jitter=self._jitter,
         )
         return self._after(error, failure is not Failure.NOT_SENT, decision, now)
 
@@ -233,6 +240,7 @@ class CallState:
             method=self._retry_method,
             retries_done=len(self._retries or ()),
             failure=Failure.TIMEOUT,
+            jitter=self._jitter,
         )
         return self._after(error, True, decision, now)
 
