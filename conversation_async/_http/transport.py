@@ -129,7 +129,9 @@ class Transport:
             )
         self._config = config
         self._borrowed = session
-        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        # One verifying context, passed as ssl= on every request (token requests included):
+        # it takes precedence over a borrowed session's connector, even one with ssl=False.
+        self._ssl = ssl_context if ssl_context is not None else ssl.create_default_context()
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: Slots | None = None
