@@ -68,7 +68,9 @@ class ConversationClient:
     ``retry=RetryPolicy(...)`` instead to set back-off too. ``rate_limit`` caps requests
     per second for the whole client (default: none until the API answers 429, then an
     adaptive limit). ``max_response_size`` (8 MiB) bounds any answer's body. ``session`` is
-    an ``aiohttp.ClientSession`` to borrow; it is never closed here.
+    an ``aiohttp.ClientSession`` to borrow; it is never closed here, and its connector's
+    ``ssl`` setting is overridden by ``ssl_context`` (or the system trust store) on every
+    request.
     """
 
     messages: BulkMessagesResource

@@ -6,6 +6,7 @@ import inspect
 import ssl
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 import trustme
 from aiohttp import web
@@ -80,6 +81,93 @@ async def test_a_context_trusting_the_ca_connects(
         await send(client)
     assert len(emulator.store.messages) == 1
     assert context.verify_mode is ssl.CERT_REQUIRED
+
+
+async def test_borrowed_unverifying_session_never_sends_the_oauth_secret(
+    https_base_url: tuple[Emulator, str],
+) -> None:
+    """A lent session whose connector has ssl=False does not switch verification off: the
+    token request (Basic client_id:client_secret) fails the handshake and never leaves."""
+    emulator, base = https_base_url
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as session,
+        client_for(emulator, base, session=session) as client,
+    ):
+        with pytest.raises(TokenError) as caught:
+            await send(client)
+    cause = caught.value.__cause__
+    assert isinstance(cause, TransportError)
+    assert cause.maybe_processed is False
+    assert "certificate" in str(cause).lower()
+    assert emulator.token_requests == 0
+    assert sum(emulator.requests_seen.values()) == 0
+
+
+async def test_borrowed_unverifying_session_never_sends_basic_credentials(
+    https_base_url: tuple[Emulator, str],
+) -> None:
+    """With auth="basic" every API request carries the secret: it is refused the same way."""
+    emulator, base = https_base_url
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as session,
+        client_for(emulator, base, session=session, auth="basic") as client,
+    ):
+        with pytest.raises(TransportError) as caught:
+            await send(client)
+    assert caught.value.maybe_processed is False
+    assert "certificate" in str(caught.value).lower()
+    assert sum(emulator.requests_seen.values()) == 0
+    assert len(emulator.store.messages) == 0
+
+
+async def test_unverified_pooled_connection_is_not_reused(
+    https_base_url: tuple[Emulator, str],
+) -> None:
+    """A connection the lender opened without verification stays out of the client's way."""
+    emulator, base = https_base_url
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as session:
+        async with session.get(f"{base}/v1/projects/{emulator.project_id}/apps") as resp:
+            assert resp.status == 401  # the lender's own, unverified request went through
+        seen = sum(emulator.requests_seen.values())
+        async with client_for(emulator, base, session=session, auth="basic") as client:
+            with pytest.raises(TransportError, match=r"(?i)certificate"):
+                await send(client)
+    assert sum(emulator.requests_seen.values()) == seen
+
+
+async def test_client_context_wins_over_a_borrowed_sessions_connector(
+    https_base_url: tuple[Emulator, str], ca: trustme.CA
+) -> None:
+    """A lent session that trusts only the system CAs still connects when the client was
+    given an ssl_context trusting the private CA: the client's context is on every request."""
+    emulator, base = https_base_url
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    async with (
+        aiohttp.ClientSession() as session,
+        client_for(emulator, base, session=session, ssl_context=context) as client,
+    ):
+        await send(client)
+        await send(client)
+    assert emulator.token_requests == 1
+    assert len(emulator.store.messages) == 2
+
+
+async def test_a_borrowed_connectors_trust_is_not_used(
+    https_base_url: tuple[Emulator, str], ca: trustme.CA
+) -> None:
+    """Only the client's own context (ssl_context= or the system trust store) decides: a lent
+    connector trusting the private CA does not make the client trust it."""
+    emulator, base = https_base_url
+    lender_context = ssl.create_default_context()
+    ca.configure_trust(lender_context)
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=lender_context)) as session,
+        client_for(emulator, base, session=session) as client,
+    ):
+        with pytest.raises(TokenError, match=r"(?i)certificate"):
+            await send(client)
+    assert emulator.token_requests == 0
 
 
 @pytest.mark.parametrize("value", [False, 0, "insecure"])
