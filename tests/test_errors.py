@@ -110,3 +110,63 @@ def test_exception_tree_is_drawn_in_the_module_docstring() -> None:
     for name in errors.__all__:
         if isinstance(getattr(errors, name), type):
             assert name in doc, name
+
+
+def _violations(count: int, description: str = "is wrong") -> bytes:
+    details = [
+        {
+            "type": "type.googleapis.com/google.rpc.BadRequest",
+            "field_violations": [
+                {"field": f"f{i}", "description": description} for i in range(count)
+            ],
+        }
+    ]
+    body = {"error": {"code": 400, "message": "Invalid argument", "details": details}}
+    return json.dumps(body).encode()
+
+
+def test_str_summarises_field_violations_and_says_how_many_more() -> None:
+    """Five violations are shown; the rest are counted, not listed."""
+    error = api_error_from_response(400, {}, _violations(8))
+    assert "f0: is wrong; f1: is wrong" in str(error)
+    assert "f4: is wrong; and 3 more" in str(error)
+    assert "f5" not in str(error)
+
+
+def test_str_stays_bounded_whatever_the_server_sends() -> None:
+    """A huge message or description cannot make a huge exception message."""
+    body = json.dumps(
+        {"error": {"message": "m" * 100_000, "details": [{"description": "d" * 100_000}]}}
+    ).encode()
+    error = api_error_from_response(500, {}, body)
+    assert len(str(error)) < 1_100
+
+
+def test_details_without_violations_show_their_description_or_reason() -> None:
+    """ErrorInfo-like details ({reason}) and free descriptions are summarised too."""
+    body = json.dumps(
+        {"error": {"message": "Denied", "details": [{"reason": "BILLING_DISABLED"}, "junk"]}}
+    ).encode()
+    assert str(api_error_from_response(403, {}, body)) == "HTTP 403: Denied (BILLING_DISABLED)"
+
+
+def test_an_error_keeps_a_bounded_prefix_of_a_huge_body() -> None:
+    """A 5 MB error page is not kept whole by the exception (and whatever holds it)."""
+    error = api_error_from_response(502, {}, b"x" * 5_000_000)
+    assert error.body == b"x" * errors.MAX_ERROR_BODY
+
+
+def test_a_redirect_is_an_error_carrying_its_location() -> None:
+    """3xx answers become RedirectError; the message says it was not followed."""
+    error = api_error_from_response(307, {"Location": "https://elsewhere.example/x"}, b"")
+    assert isinstance(error, errors.RedirectError)
+    assert error.location == "https://elsewhere.example/x"
+    assert "not followed" in str(error)
+
+
+def test_every_error_has_the_http_status_under_one_name() -> None:
+    """status is the HTTP status on every error that has an answer, None otherwise."""
+    assert errors.TransportError("down").status is None
+    assert errors.InvalidResponseError("x", status=200).status == 200
+    assert errors.TokenError("x", status=401).status == 401
+    assert api_error_from_response(404, {}, b"").status == 404

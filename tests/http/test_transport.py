@@ -143,6 +143,19 @@ async def test_400_raises_bad_request_with_the_envelope(
     assert emulator.requests_seen["SendMessage"] == 1
 
 
+async def test_an_api_error_message_names_the_field_violations(
+    emulator: Emulator, client: ConversationClient
+) -> None:
+    """str(error) carries the useful part of the envelope's details, not only its generic
+    message: what a log line or a traceback shows is enough to act on."""
+    with pytest.raises(BadRequestError) as caught:
+        await client.messages.send(
+            app_id="app", recipient=RECIPIENT, message=AppMessage(content=UnknownVariant({}))
+        )
+    violation = caught.value.details[0]["field_violations"][0]
+    assert f"{violation['field']}: {violation['description']}" in str(caught.value)
+
+
 async def test_404_raises_not_found(emulator: Emulator, client: ConversationClient) -> None:
     """An unknown id raises NotFoundError without retrying."""
     with pytest.raises(NotFoundError):

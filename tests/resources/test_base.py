@@ -87,6 +87,19 @@ def test_segment_escapes_path_separators() -> None:
     assert segment("a/b?c#d:e") == "a%2Fb%3Fc%23d%3Ae"
 
 
+@pytest.mark.parametrize("value", [".", ".."])
+def test_segment_refuses_dot_segments(value: str) -> None:
+    """ "." and ".." would be normalised away and change the request's path."""
+    with pytest.raises(ValueError, match="not a valid id"):
+        segment(value)
+
+
+@pytest.mark.parametrize("value", ["...", ".a", "a.", "%2e%2e", "..a"])
+def test_segment_keeps_ids_that_merely_contain_dots(value: str) -> None:
+    """Only a whole "." or ".." is a dot segment; "%" is escaped, so "%2e" stays literal."""
+    assert segment(value) in {value, value.replace("%", "%25")}
+
+
 def test_update_mask_lists_the_fields_set_in_declaration_order() -> None:
     """Only the changed fields are masked, comma-joined in one parameter."""
     patch = Patch(metadata="m", display_name="d")

@@ -165,6 +165,19 @@ async def test_message_ids_are_escaped_in_the_path(
     assert emulator.requests_seen["SendMessage"] == 0
 
 
+@pytest.mark.parametrize("message_id", [".", ".."])
+async def test_dot_ids_are_refused_before_any_request(
+    emulator: Emulator, client: ConversationClient, message_id: str
+) -> None:
+    """ "." or ".." would be normalised out of the URL: DELETE .../messages/.. would reach
+    the project itself. Refused before anything is sent."""
+    with pytest.raises(ValueError, match="not a valid id"):
+        await client.messages.delete(message_id=message_id)
+    with pytest.raises(ValueError, match="not a valid id"):
+        await client.messages.get(message_id=message_id)
+    assert sum(emulator.requests_seen.values()) == 0
+
+
 async def test_list_walks_every_page_newest_first(
     emulator: Emulator, client: ConversationClient
 ) -> None:
