@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Generic, TypeVar, cast
+from typing import Generic, NamedTuple, TypeVar, cast
 
 import attrs
 import backoff
@@ -316,10 +316,9 @@ class CallState:
         return error
 
 
-@attrs.frozen(slots=True)
-class Reported(Generic[T]):
+class Reported(NamedTuple, Generic[T]):
     """A call's result as a value: the ``value``, or the ``error`` it would raise, and the
-    state it ended in (:meth:`report` says how it went)."""
+    state it ended in (:meth:`report` says how it went). A tuple: one is made per call."""
 
     value: T | None
     error: ConversationError | None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import typing
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,21 +148,22 @@ class MessagesResource(Resource):
             correlation_id=correlation_id,
             message_content_type=message_content_type,
         )
-        return await self.send_request(request)
+        return (await self._send_reported(request)).unwrap()
 
     @endpoint("POST", "/v1/projects/{project_id}/messages:send")
     async def send_request(self, request: SendMessageRequest) -> SendMessageResponse:
         """Send a prepared :class:`SendMessageRequest` (what ``send`` builds)."""
-        result = await self._send_reported(request)
-        return result.unwrap()
+        return (await self._send_reported(request)).unwrap()
 
-    async def _send_reported(self, request: SendMessageRequest) -> Reported[SendMessageResponse]:
+    def _send_reported(
+        self, request: SendMessageRequest
+    ) -> Coroutine[Any, Any, Reported[SendMessageResponse]]:
         """:meth:`send_request` with its result as a value, and the call's report (what
-        bulk sends record); misuse (not a request, no ``app_id``) still raises."""
+        bulk sends record); misuse (not a request, no ``app_id``) raises at once."""
         if not isinstance(request, SendMessageRequest):
             raise TypeError(f"expected a SendMessageRequest, got {type(request).__name__}")
         require(app_id=request.app_id)
-        return await self._call_reported(
+        return self._call_reported(
             "POST", self._url("messages:send"), body=request, into=SendMessageResponse
         )
 
