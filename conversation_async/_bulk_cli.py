@@ -123,10 +123,10 @@ def render_progress(progress: BulkProgress, width: int = 24) -> str:
         parts.append(f"[{bar}] {progress.done:,}/{progress.total:,} {share:4.0%}")
     else:
         parts.append(f"{progress.done:,} done")
-    parts.append(
-        f"sent {progress.sent:,}  failed {progress.failed:,}  ambiguous {progress.ambiguous:,}"
-        f"  in flight {progress.in_flight:,}  {progress.rate:,.0f}/s"
-    )
+    counts = f"sent {progress.sent:,}  failed {progress.failed:,}  ambiguous {progress.ambiguous:,}"
+    if progress.not_attempted:
+        counts += f"  not attempted {progress.not_attempted:,}"
+    parts.append(f"{counts}  in flight {progress.in_flight:,}  {progress.rate:,.0f}/s")
     if progress.total and progress.rate > 0 and progress.done < progress.total:
         parts.append(f"eta {(progress.total - progress.done) / progress.rate:.0f}s")
     return "  ".join(parts)

@@ -330,14 +330,18 @@ class BulkSend:
                 got = type(request).__name__
                 raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
             blocked = stops.blocking(request.app_id)
+            if blocked is None:
+                self._in_flight[index] = request
+                if limiter is not None:
+                    await limiter.acquire()
+                    blocked = stops.blocking(request.app_id)  # stopped during the wait?
+                    if blocked is not None:
+                        del self._in_flight[index]
             if blocked is not None:
                 result = BulkResult(
                     index, request, Outcome.NOT_ATTEMPTED, error=blocked, attempts=0
                 )
             else:
-                self._in_flight[index] = request
-                if limiter is not None:
-                    await limiter.acquire()
                 started = time.monotonic()
                 try:
                     sent = await send(request)

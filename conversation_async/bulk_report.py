@@ -92,14 +92,18 @@ class Stops:
     apps: dict[str, BaseException] = attrs.field(factory=dict)
 
     def record(self, error: BaseException, app_id: str) -> bool:
-        """Remember ``error`` if it stops later sends; True when it does."""
+        """Remember ``error`` if it stops later sends; True when it is the first to stop
+        them (the sends already in flight when it came fail the same way: not news)."""
         scope = stop_scope(error)
         if scope is StopScope.ALL:
-            if self.everything is None:
-                self.everything = error
+            if self.everything is not None:
+                return False
+            self.everything = error
             return True
         if scope is StopScope.APP:
-            self.apps.setdefault(app_id, error)
+            if app_id in self.apps:
+                return False
+            self.apps[app_id] = error
             return True
         return False
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 
 from conversation_async import (
@@ -16,12 +19,14 @@ from conversation_async import (
     RateLimitError,
     RetryPolicy,
 )
-from conversation_async.bulk import BulkResult, BulkSend
+from conversation_async._core.call import CallState, Reported
+from conversation_async.bulk import BulkResult, BulkSend, SendOne
 from conversation_async.bulk_report import BulkProgress, Outcome
 from conversation_async.models import (
     AppMessage,
     IdentifiedRecipient,
     SendMessageRequest,
+    SendMessageResponse,
     TextMessage,
 )
 from conversation_async.testing import Emulator, ScriptedResponse
@@ -338,3 +343,124 @@ async def test_retried_429_was_not_processed(emulator: Emulator) -> None:
     async with emulator.client(retry=RetryPolicy(backoff_base=0.001)) as client:
         (result,) = await collect(client, requests(1))
     assert (result.ok, result.attempts, result.maybe_processed) == (True, 2, False)
+
+
+# --- never a silent wait (issue 11, defect 1) ----------------------------------------------
+# Every input yields exactly one result, or the iteration raises. Each test bounds its wait,
+# so a regression fails on the timeout instead of hanging the suite.
+
+HANG_GUARD = 10.0
+"""Seconds a batch may take in these tests before it counts as hung."""
+
+
+def accepted(request: SendMessageRequest) -> Reported[SendMessageResponse]:
+    """What a successful send returns, without a server: the response and a one-attempt
+    report."""
+    state = CallState("POST", "/messages:send", policy=NO_RETRY, now=0.0, timeout=1, deadline=1)
+    state.answered(200, {}, b"{}", 0.0)
+    return Reported(SendMessageResponse(message_id=f"m-{request.correlation_id}"), None, state)
+
+
+def raising_on(index: int, error: BaseException) -> SendOne:
+    """A send function that accepts every input except ``request(index)``, which raises."""
+
+    async def send(request: SendMessageRequest) -> Reported[SendMessageResponse]:
+        await asyncio.sleep(0.001)
+        if request.correlation_id == f"c-{index}":
+            raise error
+        return accepted(request)
+
+    return send
+
+
+@CONSUMERS
+async def test_a_borrowed_session_closed_mid_batch_raises_client_state_error(
+    emulator: Emulator, how: str
+) -> None:
+    """Closing the aiohttp session the client borrowed, under a running batch, raises
+    ClientStateError from the iteration (and from run()) instead of waiting forever."""
+    emulator.latency = 0.05
+    async with aiohttp.ClientSession() as session, emulator.client(session=session) as client:
+        bulk = client.messages.send_many(requests(1000), concurrency=4)
+        task = asyncio.create_task(drain(bulk, how))
+        await asyncio.sleep(0.3)
+        await session.close()
+        async with asyncio.timeout(HANG_GUARD):
+            with pytest.raises(ClientStateError, match="session"):
+                await task
+    assert bulk_tasks() == []
+
+
+@CONSUMERS
+async def test_closing_the_client_while_the_batch_waits_for_its_first_token_raises(
+    emulator: Emulator, how: str
+) -> None:
+    """aclose() while every worker waits for the first access token: the batch raises
+    ClientStateError (the waiters are told the client closed), and nothing was sent."""
+    emulator.script("Token", ScriptedResponse(delay=1, passthrough=True))
+    async with emulator.client() as client:
+        bulk = client.messages.send_many(requests(100), concurrency=8)
+        task = asyncio.create_task(drain(bulk, how))
+        await asyncio.sleep(0.2)
+        await client.aclose()
+        async with asyncio.timeout(HANG_GUARD):
+            with pytest.raises(ClientStateError, match="closed"):
+                await task
+    assert bulk_tasks() == []
+    assert emulator.requests_seen["SendMessage"] == 0
+
+
+@CONSUMERS
+@pytest.mark.parametrize("error", [KeyError("internal"), RuntimeError("internal")])
+async def test_an_unexpected_error_inside_a_send_is_raised_not_waited_on(
+    how: str, error: Exception
+) -> None:
+    """A send that raises something no send should (a bug, say) stops the batch with that
+    very error; no worker is left behind."""
+    bulk = BulkSend(raising_on(5, error), [request(i) for i in range(40)], concurrency=4)
+    async with asyncio.timeout(HANG_GUARD):
+        with pytest.raises(type(error)) as raised:
+            await drain(bulk, how)
+    assert raised.value is error
+    assert bulk_tasks() == []
+
+
+@CONSUMERS
+async def test_a_send_cancelled_from_outside_the_batch_raises_not_waited_on(how: str) -> None:
+    """A send raising CancelledError while nobody cancelled the batch stops it with a
+    RuntimeError saying so (a CancelledError would pass for the consumer's own)."""
+    bulk = BulkSend(
+        raising_on(5, asyncio.CancelledError()), [request(i) for i in range(40)], concurrency=4
+    )
+    async with asyncio.timeout(HANG_GUARD):
+        with pytest.raises(RuntimeError, match="cancelled from outside"):
+            await drain(bulk, how)
+    assert bulk_tasks() == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_any_mix_of_outcomes_yields_exactly_one_result_per_input(
+    emulator: Emulator, seed: int
+) -> None:
+    """Random mixes of 500, 503, 400 and successes, with app_id-less inputs among them,
+    at random concurrency: exactly N results with the indexes 0..N-1, and the summary and
+    the progress count what was yielded."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible mixes, not crypto
+    count = rng.randrange(50, 250)
+    inputs = [request(i, app_id="" if rng.random() < 0.05 else "bulk-app") for i in range(count)]
+    answers = [ScriptedResponse(status=500), ScriptedResponse(status=503)]
+    answers += [ScriptedResponse(status=400), ScriptedResponse(passthrough=True)]
+    emulator.script("SendMessage", *(rng.choice(answers) for _ in range(count)))
+    retry = rng.choice([NO_RETRY, RetryPolicy(max_retries=2, backoff_base=0.001)])
+    async with emulator.client(retry=retry) as client:
+        bulk = client.messages.send_many(inputs, concurrency=rng.choice([1, 3, 16, 64]))
+        async with asyncio.timeout(HANG_GUARD), bulk:
+            results = [r async for r in bulk]
+    assert sorted(r.index for r in results) == list(range(count))
+    outcomes = Counter(r.outcome.value for r in results)
+    summary = bulk.summary()
+    assert summary.total == count
+    assert {k: v for k, v in summary.by_outcome.items() if v} == dict(outcomes)
+    assert bulk.progress.done == count
+    unusable = [r for r in results if not r.request.app_id]
+    assert all(r.outcome is Outcome.FAILED and isinstance(r.error, ValueError) for r in unusable)

@@ -82,6 +82,18 @@ def test_stops_block_every_app_after_a_refused_credential() -> None:
     assert stops.describe() == (f"all inputs: AuthenticationError: {error}",)
 
 
+def test_stops_say_only_the_first_error_of_a_scope_is_news() -> None:
+    """record() is True for the error that starts a stop, False for those that follow it
+    (the sends that were already in flight), so the stop is announced once."""
+    stops = Stops()
+    first = AuthenticationError(status=401)
+    assert stops.record(first, "app")
+    assert not stops.record(AuthenticationError(status=401), "app")
+    assert stops.record(NotFoundError(status=404), "gone")
+    assert not stops.record(NotFoundError(status=404), "gone")
+    assert stops.blocking("app") is first
+
+
 def test_stops_block_only_the_app_that_was_not_found() -> None:
     """A 404 blocks the sends of its app and no other."""
     stops = Stops()

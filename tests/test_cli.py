@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ from conversation_async import _demo
 from conversation_async._bulk_cli import CsvRequests, ProgressBar, render_progress
 from conversation_async.bulk_report import BulkProgress
 from conversation_async.models import TemplateMessage, TextMessage
+from conversation_async.testing import Emulator
 
 CREDENTIAL_VARS = ("SINCH_PROJECT_ID", "SINCH_CLIENT_ID", "SINCH_CLIENT_SECRET")
 
@@ -87,6 +90,14 @@ def test_progress_without_total_counts_only() -> None:
     assert "eta" not in line
 
 
+def test_progress_line_counts_inputs_not_attempted() -> None:
+    """Once a batch stops, the line says how many inputs were not attempted."""
+    progress = BulkProgress(
+        done=2_000, sent=0, failed=64, ambiguous=0, in_flight=0, elapsed=1, not_attempted=1_936
+    )
+    assert "failed 64  ambiguous 0  not attempted 1,936  in flight 0" in render_progress(progress)
+
+
 def test_progress_bar_writes_lines_when_not_a_terminal() -> None:
     """Redirected output gets whole lines, the final one always."""
     stream = io.StringIO()
@@ -158,3 +169,46 @@ async def test_demo_sends_every_content_type_lists_them_and_bulk_sends(
     assert "sent 9, listed back 9" in out
     assert "500 messages in" in out
     assert "500 sent, 0 failed, 0 ambiguous" in out
+
+
+async def test_send_bulk_with_a_wrong_secret_stops_early_and_exits_non_zero(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """`send-bulk` against an API refusing the secret: a token request or so instead of one
+    per row, exit status 1, and the summary says it stopped and left the rows not attempted."""
+    rows = "".join(f"SMS,+4670{i:07d},P{i}\n" for i in range(2_000))
+    path = write_csv(tmp_path, "channel,identity,name\n" + rows)
+    env = {
+        **os.environ,
+        "SINCH_PROJECT_ID": emulator.project_id,
+        "SINCH_CLIENT_ID": emulator.client_id,
+        "SINCH_CLIENT_SECRET": "not-the-secret",
+        "SINCH_CONVERSATION_URL": emulator.base_url,
+        "SINCH_TEMPLATES_URL": emulator.templates_url,
+        "SINCH_AUTH_URL": emulator.auth_url,
+    }
+    command = [sys.executable, "-m", "conversation_async", "send-bulk", "--csv", str(path)]
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        "--text",
+        "Hi {name}",
+        "--app-id",
+        "app",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(120):
+            out, err = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    stdout = out.decode()
+    assert process.returncode == 1, err.decode()
+    assert "2,000 messages in" in stdout
+    assert "not attempted" in stdout
+    assert "stopped sending for all inputs: TokenError" in stdout
+    assert emulator.token_requests <= 3
+    assert emulator.requests_seen["SendMessage"] == 0
