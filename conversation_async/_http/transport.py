@@ -309,7 +309,7 @@ class Transport:
             # can: then one deadline serves the attempt. Whatever must be waited for is waited
             # for under the call's deadline only, and the attempt's own timeout starts after.
             now = loop.time()
-            rate_wait = limiter.reserve() if limiter is not None else 0.0
+            rate_wait = limiter is not None and not limiter.try_acquire()
             holding = slots is None or (not rate_wait and slots.try_acquire())
             credential = auth.usable() if auth is not None and holding else None
             ready = not rate_wait and holding and (auth is None or credential is not None)
@@ -318,7 +318,8 @@ class Transport:
                 with scope:
                     if not ready:
                         if rate_wait:
-                            await asyncio.sleep(rate_wait)
+                            assert limiter is not None  # noqa: S101 - waiting means a limiter
+                            await limiter.acquire()
                         if not holding:
                             assert slots is not None  # noqa: S101 - not holding means slots
                             await slots.acquire()
@@ -379,6 +380,8 @@ class Transport:
             else:
                 maybe_sent = True
                 status = response.status
+                if limiter is not None and status != 429:
+                    limiter.accepted()
                 if debug:
                     logger.debug("%s %s -> %d", method, target.path, status)
                 if status < 300:
