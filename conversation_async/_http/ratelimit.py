@@ -1,7 +1,7 @@
-"""Client-wide request rate: a token bucket whose rate adapts to 429s (AIMD).
+"""Client-wide request rate: turns handed out at a rate that adapts to 429s (AIMD).
 
 The API allows about 800 requests/s per project (catalog §5.3) and answers 429 beyond. Every
-call of a client takes a token from one shared bucket before each attempt, so N concurrent
+call of a client takes a turn from one shared limiter before each attempt, so N concurrent
 tasks share one budget instead of each backing off alone. A 429 lowers the rate in proportion
 to the share of recent requests that got one (a sustained overload halves it; a stray 429
 barely moves it), at most once per ``cooldown`` however many requests saw it. Unless the
@@ -9,79 +9,106 @@ barely moves it), at most once per ``cooldown`` however many requests saw it. Un
 accepted, and the rate grows back linearly to that accepted rate and only creeps past it
 (additive increase, multiplicative decrease); sporadic 429s, which the client's own rate
 may not cause, are made up for at the full step, so they cannot wear the rate down. With no
-configured ceiling the bucket is open until the first 429, which starts it below the
+configured ceiling the limiter is open until the first 429, which starts it below the
 observed rate.
 
-The arithmetic (:class:`~conversation_async._core.rate.TokenBucket`, ``RateMeter``,
-``AdaptiveRate``) is pure and lives in :mod:`conversation_async._core.rate`;
-:class:`RateLimiter` is the thin async layer that sleeps.
+A storm (the API answering 429 to nearly everything for a while, whatever the rate) drives
+the rate to its floor, and what the API accepts then (~0) says nothing of its capacity. So
+when a decrease leaves the rate under half the best rate the API accepted in the last 30 s,
+the limiter regains it: once answers are accepted again, each one raises the rate (it
+doubles about every third of a second while the API keeps accepting) back to that best
+rate, and from there it creeps past it as after any decrease. If the API refuses a tenth of
+the answers on the way, it takes less than it did: that rate is forgotten. Turns are not
+reserved ahead: a waiting caller's turn is timed at the current rate and looked at again at
+least every 50 ms, so when the rate rises the callers already waiting go sooner.
+
+The arithmetic (:class:`~conversation_async._core.rate.Pacer`, ``AdaptiveRate``,
+``TokenBucket``, ``RateMeter``) is pure and lives in :mod:`conversation_async._core.rate`;
+:class:`RateLimiter` is the thin async layer that waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 
-from .._core.rate import AdaptiveRate, RateMeter, TokenBucket
+from .._core.rate import AdaptiveRate, Pacer
 
 __all__ = ["RateLimiter"]
 
 
 class RateLimiter:
-    """One per client: every attempt takes a turn (:meth:`reserve` or :meth:`acquire`);
-    a 429 calls :meth:`throttled`."""
+    """One per client: every attempt takes a turn (:meth:`try_acquire`, else
+    :meth:`acquire`); every answer is reported (:meth:`throttled` for a 429,
+    :meth:`accepted` for any other)."""
 
     def __init__(
         self, ceiling: float | None = None, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         if ceiling is not None and ceiling <= 0:
             raise ValueError(f"rate limit must be > 0 requests/s, got {ceiling}")
-        self._adaptive = AdaptiveRate(ceiling=ceiling)
-        self._bucket = TokenBucket(rate=ceiling or 1.0)
-        self._meter = RateMeter()
-        self._throttles = RateMeter()
+        self._pacer = Pacer(AdaptiveRate(ceiling=ceiling))
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
         self._clock = clock
 
     @property
     def limit(self) -> float | None:
         """The current limit in requests per second (None while open)."""
-        return self._adaptive.current(self._clock())
-
-    def reserve(self) -> float:
-        """Take this client's next turn; seconds to wait before sending (0: send now)."""
-        now = self._clock()
-        self._meter.record(now)
-        rate = self._adaptive.current(now)
-        if rate is None:
-            return 0.0
-        self._bucket.rate = rate
-        self._bucket.burst = 1.0 + rate / 20.0  # 50 ms worth of requests may go at once
-        return self._bucket.reserve(now)
+        return self._pacer.limit(self._clock())
 
     def try_acquire(self) -> bool:
-        """Take a turn now if the client is not rate-limited (the hot path)."""
-        now = self._clock()
-        if self._adaptive.current(now) is not None:
-            return False
-        self._meter.record(now)
-        return True
-
-    def accepted(self) -> None:
-        """An answer that was not a 429 came back."""
+        """Take a turn now if one is free and nobody is waiting for one."""
+        return self._pacer.try_take(self._clock())
 
     async def acquire(self) -> None:
-        """Wait for this client's turn to send one request."""
-        wait = self.reserve()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        """Wait for a turn, first come first served."""
+        if self._pacer.try_take(self._clock()):
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._pacer.join()
+        if self._timer is None:
+            self._dispatch()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if not waiter.done() or waiter.cancelled():
+                self._pacer.leave()
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+            else:  # served as we were cancelled: the turn goes to the next in line
+                self._pacer.give_back()
+                self._dispatch()
+            raise
 
     def throttled(self) -> float:
-        """Record a 429; returns the new limit."""
+        """A 429 came back; returns the new limit."""
+        return self._pacer.throttled(self._clock())
+
+    def accepted(self) -> None:
+        """An answer other than a 429 came back."""
+        self._pacer.accepted()
+
+    def _dispatch(self) -> None:
+        """Serve the waiters whose turn has come; look again when the next one's should."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        pacer = self._pacer
+        waiters = self._waiters
         now = self._clock()
-        self._throttles.record(now)
-        share = self._throttles.count(now) / max(self._meter.count(now), 1.0)
-        return self._adaptive.on_throttled(now, self._meter.rate(now), share)
+        while waiters:
+            if waiters[0].done():  # cancelled: its task leaves the line itself
+                waiters.popleft()
+            elif pacer.serve(now):
+                waiters.popleft().set_result(None)
+            else:
+                loop = asyncio.get_running_loop()
+                self._timer = loop.call_later(pacer.wait(now), self._dispatch)
+                return
 
     def __repr__(self) -> str:
         limit = self.limit
