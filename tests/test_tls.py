@@ -177,6 +177,25 @@ def test_verification_cannot_be_switched_off_with_a_flag(value: object) -> None:
         ConversationClient("p", "i", "s", ssl_context=value)  # type: ignore[arg-type]
 
 
+def unverifying_context(verify_mode: ssl.VerifyMode) -> ssl.SSLContext:
+    """A context without host name checks, and with ``verify_mode``."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = verify_mode
+    return context
+
+
+@pytest.mark.parametrize(
+    "verify_mode", [ssl.CERT_NONE, ssl.CERT_REQUIRED], ids=["no-certificate-check", "no-host-check"]
+)
+def test_a_context_that_does_not_verify_is_refused(verify_mode: ssl.VerifyMode) -> None:
+    """An SSLContext with CERT_NONE or check_hostname=False is refused when the client is
+    built: verification cannot be turned off through the context either."""
+    context = unverifying_context(verify_mode)
+    with pytest.raises(ConfigurationError, match="verify"):
+        ConversationClient("p", "i", "s", ssl_context=context)
+
+
 def test_client_has_no_verify_option() -> None:
     """No constructor argument can disable certificate checks."""
     names = set(inspect.signature(ConversationClient).parameters)

@@ -9,10 +9,12 @@ the token counts against the call's deadline only; the attempt's own timeout sta
 all three are held. Token requests bypass the limiter and the slots (one spare pooled
 connection is reserved for them), so callers waiting for a token never starve the refresh.
 
-What the driver guarantees on every request: redirects are never followed; a certificate-
+What the driver guarantees on every request: redirects are never followed; an error status
+is an answer, even through a borrowed session with ``raise_for_status``; a certificate-
 verifying SSL context goes with every request, the token request included, even through a
-borrowed session; no answer is read past ``max_response_size``; and no error it raises holds
-a credential, in its message, its arguments or its cause.
+borrowed session; no answer is read past ``max_response_size``; nothing is sent once the
+client is closed; and no error it raises holds a credential, in its message, its arguments
+or its cause.
 """
 
 from __future__ import annotations
@@ -86,6 +88,13 @@ class Transport:
         if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
             raise ConfigurationError(
                 "ssl_context must be an ssl.SSLContext (certificate checks cannot be turned off)"
+            )
+        if ssl_context is not None and (
+            ssl_context.verify_mode == ssl.CERT_NONE or not ssl_context.check_hostname
+        ):
+            raise ConfigurationError(
+                "ssl_context must verify the server's certificate and host name "
+                "(verify_mode=CERT_NONE and check_hostname=False are refused)"
             )
         self._config = config
         self._borrowed = session
@@ -260,9 +269,7 @@ class Transport:
         debug = logger.isEnabledFor(logging.DEBUG)
         while True:
             if self._closed:
-                state.stopped(
-                    ClientStateError("this ConversationClient was closed during the call")
-                )
+                state.stopped(ClientStateError(_CLOSED_DURING_CALL))
                 break
             # Take a rate turn, a connection slot and a credential without waiting when we
             # can: then one deadline serves the attempt. Whatever must be waited for is waited
@@ -288,6 +295,8 @@ class Transport:
                             holding = True
                         if auth is not None and credential is None:
                             credential = auth.usable() or await auth.current()
+                        if self._closed:  # closed while this call waited: send nothing
+                            raise ClientStateError(_CLOSED_DURING_CALL)
                         attempt_ends = state.attempt_deadline(loop.time())
                         if attempt_ends < scope.when:
                             scope.reschedule(attempt_ends)
@@ -311,6 +320,7 @@ class Transport:
                         timeout=_NO_AIOHTTP_TIMEOUT,
                         ssl=ssl_context,
                         allow_redirects=False,
+                        raise_for_status=False,
                     ) as resp:
                         status = resp.status
                         answer = await _read(resp, limit)
@@ -373,6 +383,7 @@ class Transport:
 
 
 _BORROWED_CLOSED = "the aiohttp session lent to this ConversationClient is closed"
+_CLOSED_DURING_CALL = "this ConversationClient was closed during the call"
 
 
 @functools.cache
