@@ -322,6 +322,7 @@ class Pacer:
 
     adaptive: AdaptiveRate = attrs.field(factory=AdaptiveRate)
     recheck: float = 0.05
+    min_evidence: int = 10
     _bucket: TokenBucket = attrs.field(init=False)
     _meter: RateMeter = attrs.field(factory=RateMeter, init=False)
     _throttles: RateMeter = attrs.field(factory=RateMeter, init=False)
@@ -375,11 +376,20 @@ class Pacer:
         self._meter.mark()
         self.adaptive.on_accepted()
 
-    def throttled(self, now: float) -> float:
-        """A 429; returns the new limit."""
+    def throttled(self, now: float) -> float | None:
+        """A 429; returns the new limit (None: still open).
+
+        Under ``min_evidence`` requests in the last window, a 429 says nothing about this
+        client's rate (a fresh client's first request refused because another process spent
+        the project's budget): the retry's own wait paces it, and the limit is left alone,
+        where one such 429 used to pin a new client to a request a second.
+        """
         meter = self._meter
         self._throttles.record(now)
-        share = self._throttles.count(now) / max(meter.count(now), 1.0)
+        sent = meter.count(now)
+        if sent < self.min_evidence:
+            return self.adaptive.current(now)
+        share = self._throttles.count(now) / max(sent, 1.0)
         # Over less than a window, the API's burst would pass for its rate.
         accepted = meter.marked_rate(now) if meter.seasoned(now) else 0.0
         return self.adaptive.on_throttled(now, meter.rate(now), share, accepted)

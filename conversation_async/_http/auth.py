@@ -174,6 +174,8 @@ class TokenManager:
                 error_description=shared.error_description,
             )
             raise own from shared.__cause__
+        except ClientStateError:  # the client closed as the fetch began: each its own error
+            raise ClientStateError(_CLOSED) from None
 
     def invalidate(self, credential: Credential) -> bool:
         """Drop ``credential`` if it is still the cached token; a replay may then succeed."""

@@ -84,8 +84,8 @@ class RateLimiter:
                 self._dispatch()
             raise
 
-    def throttled(self) -> float:
-        """A 429 came back; returns the new limit."""
+    def throttled(self) -> float | None:
+        """A 429 came back; returns the new limit (None: still open)."""
         return self._pacer.throttled(self._clock())
 
     def accepted(self) -> None:

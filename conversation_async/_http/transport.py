@@ -348,7 +348,7 @@ class Transport:
                     if limiter is not None:
                         if status == 429:
                             rate = limiter.throttled()
-                            logger.debug("%s %s: 429, rate now %.0f/s", method, state.path, rate)
+                            logger.debug("%s %s: 429, client rate %s", method, state.path, rate)
                         else:
                             limiter.accepted()
                     wall = datetime.now(UTC) if status >= 300 else None

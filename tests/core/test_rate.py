@@ -492,3 +492,20 @@ def test_an_api_back_from_a_storm_at_half_its_limit_is_not_overrun() -> None:
     traffic = simulate(45, storm=(20.3, 25.3), limit_after_storm=400)
     assert traffic.refused_share(30.3, 45) < 0.03
     assert traffic.accepted_rate(30.3, 45) >= 0.9 * 400
+
+
+def test_a_429_among_a_fresh_clients_first_requests_leaves_the_limit_open() -> None:
+    """A few requests, one refused: no evidence about this client's rate, no limit."""
+    pacer = Pacer()
+    for i in range(3):
+        assert pacer.try_take(i * 0.001)
+    assert pacer.throttled(0.003) is None
+    assert pacer.limit(0.01) is None
+
+
+def test_429s_to_a_busy_client_engage_the_limit() -> None:
+    """From min_evidence requests in the window on, a 429 lowers the limit."""
+    pacer = Pacer()
+    for i in range(pacer.min_evidence):
+        assert pacer.try_take(i * 0.001)
+    assert pacer.throttled(0.02) is not None

@@ -85,3 +85,17 @@ def test_size_must_be_positive() -> None:
     """Zero slots would block every call."""
     with pytest.raises(ValueError, match="slots"):
         Slots(0)
+
+
+async def test_a_waiter_cancelled_and_dropped_by_a_release_before_it_runs_stays_cancelled() -> None:
+    """release() skips (and drops) a waiter cancelled an instant earlier; when that waiter
+    then runs it raises CancelledError, not ValueError, and the slot is free."""
+    slots = Slots(1)
+    await slots.acquire()
+    waiter = asyncio.create_task(slots.acquire())
+    await asyncio.sleep(0)  # the task now waits for a slot
+    waiter.cancel()
+    slots.release()  # before the cancelled task gets to run
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert slots.free == 1

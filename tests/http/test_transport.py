@@ -342,13 +342,27 @@ async def test_basic_auth_never_requests_a_token(emulator: Emulator) -> None:
 async def test_429_puts_the_whole_client_on_an_adaptive_rate(
     emulator: Emulator, client: ConversationClient
 ) -> None:
-    """Without a configured limit the client is open until a 429, then rate-limited."""
-    await send(client)
+    """Without a configured limit the client is open until 429s come back to a busy
+    client, then rate-limited."""
+    await asyncio.gather(*(send(client) for _ in range(20)))
     assert client.rate_limit is None
     emulator.script("SendMessage", ScriptedResponse(status=429, headers={"Retry-After": "0"}))
     await send(client)
     assert client.rate_limit is not None
     assert client.rate_limit >= 1
+
+
+async def test_a_429_to_a_new_clients_first_send_does_not_slow_it_down(
+    emulator: Emulator, client: ConversationClient
+) -> None:
+    """One 429 says nothing about the rate of a client that has sent one request (another
+    process spent the budget): its retry waits, and the next sends go at full speed."""
+    emulator.script("SendMessage", ScriptedResponse(status=429, headers={"Retry-After": "0"}))
+    started = time.monotonic()
+    for _ in range(50):
+        await send(client)
+    assert client.rate_limit is None
+    assert time.monotonic() - started < 3.0  # pinned at the 1/s floor this took 9 s
 
 
 async def test_configured_rate_limit_paces_every_call(emulator: Emulator) -> None:
