@@ -24,9 +24,9 @@ import functools
 import logging
 import platform
 import ssl
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -41,6 +41,7 @@ from ..errors import (
     ClientStateError,
     ConfigurationError,
     ConversationError,
+    InvalidResponseError,
     TransportError,
 )
 from .auth import Authenticator, BasicAuthenticator, TokenEndpoint, TokenManager
@@ -52,6 +53,8 @@ from .slots import Slots
 __all__ = ["Transport", "attempt_failure", "redact_headers"]
 
 logger = logging.getLogger("conversation_async.transport")
+
+T = TypeVar("T")
 
 USER_AGENT = " ".join(
     (
@@ -124,11 +127,13 @@ class Transport:
         method: str,
         url: str,
         *,
+        decode: Callable[[RawResponse], T],
         params: Mapping[str, str] | None = None,
         payload: Any = None,
-    ) -> Coroutine[Any, Any, Reported[RawResponse]]:
+    ) -> Coroutine[Any, Any, Reported[T]]:
         """An authenticated API call with ``payload`` as its JSON body; await it for its
-        result as a value: the successful answer, or the error to raise, and the report.
+        result as a value: the successful answer read by ``decode`` (which raises
+        ``InvalidResponseError`` for an unreadable one), or the error to raise, and the report.
 
         The payload is encoded at once, so it is not kept alive (and scanned by the garbage
         collector) while the request is in flight. Misuse raises at once: a closed client,
@@ -153,7 +158,7 @@ class Transport:
             budget=self._budget,
             renewable=config.auth is AuthMethod.OAUTH,
         )
-        return self._run(session, state, target, params, body, headers, gated=True)
+        return self._run(session, state, target, params, body, headers, decode)
 
     async def aclose(self) -> None:
         """Close what this transport owns (never a borrowed session); idempotent.
@@ -240,7 +245,7 @@ class Transport:
             repeatable=True,
         )
         headers.update(self._base_headers)
-        return self._run(session, state, target, None, body, headers, gated=False)
+        return self._run(session, state, target, None, body, headers, None)
 
     # --- the driver -------------------------------------------------------------------
 
@@ -252,12 +257,14 @@ class Transport:
         params: Mapping[str, str] | None,
         body: bytes | None,
         headers: dict[str, str],
-        *,
-        gated: bool,
-    ) -> Reported[RawResponse]:
-        """Attempts until the call state says return or raise. ``gated``: an API call, which
-        takes a rate turn, a connection slot and a credential first."""
-        loop = asyncio.get_running_loop()
+        decode: Callable[[RawResponse], T] | None,
+    ) -> Reported[Any]:
+        """Attempts until the call state says return or raise. With ``decode`` it is an API
+        call, which takes a rate turn, a connection slot and a credential first, and whose
+        answer ``decode`` reads; without, a token request, whose raw answer is returned."""
+        loop = self._loop
+        assert loop is not None  # noqa: S101 - set by _open, which the caller ran
+        gated = decode is not None
         deadlines = self._deadlines
         assert deadlines is not None  # noqa: S101 - set by _open, which the caller ran
         slots = self._slots if gated else None
@@ -354,7 +361,13 @@ class Transport:
                     wall = datetime.now(UTC) if status >= 300 else None
                     action = state.answered(status, answer_headers, answer, loop.time(), wall)
                     if action is Action.RETURN:
-                        return Reported(RawResponse(status, answer_headers, answer), None, state)
+                        response = RawResponse(status, answer_headers, answer)
+                        if decode is None:
+                            return Reported(response, None, state)
+                        try:
+                            return Reported(decode(response), None, state)
+                        except InvalidResponseError as exc:
+                            return Reported(None, state.unreadable(exc), state)
                     if debug:
                         logger.debug("%s %s -> %d", method, state.path, status)
             finally:

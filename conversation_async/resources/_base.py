@@ -7,7 +7,7 @@ retries and errors belong to the transport.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
@@ -15,7 +15,7 @@ from urllib.parse import quote
 import attrs
 
 from .._core.call import Reported
-from .._http.response import decode_json
+from .._http.response import RawResponse, decode_json
 from .._http.transport import Transport
 from ..config import ClientConfig
 from ..errors import InvalidResponseError, SerializationError
@@ -142,6 +142,36 @@ def segment(value: str) -> str:
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 
+def reader(into: type[T] | None) -> Callable[[RawResponse], T | None]:
+    """How a successful answer becomes ``into`` (None: its body is ignored); raises
+    ``InvalidResponseError`` for a body that is not JSON or does not fit ``into``. One
+    function per type, made once."""
+    read = _READERS.get(into)
+    if read is None:
+        read = _READERS[into] = _make_reader(into)
+    return read
+
+
+_READERS: dict[Any, Callable[[RawResponse], Any]] = {}
+
+
+def _make_reader(into: type[T] | None) -> Callable[[RawResponse], T | None]:
+    def read(response: RawResponse) -> T | None:
+        data = decode_json(response)
+        if into is None:
+            return None
+        try:
+            return structure({} if data is None else data, into)
+        except SerializationError as exc:
+            raise InvalidResponseError(
+                f"HTTP {response.status} answer does not fit {into.__name__}: {exc}",
+                status=response.status,
+                body=response.body,
+            ) from exc
+
+    return read
+
+
 class Resource:
     """Base of ``client.<area>``: holds the transport and the project's base URLs."""
 
@@ -192,11 +222,12 @@ class Resource:
     ) -> T | None:
         """Send ``body`` (a model) and read the answer into ``into`` (None: discard it);
         raises the call's error."""
-        result = await self._call_reported(method, url, into=into, params=params, body=body)
-        return result.unwrap()
+        return (
+            await self._call_reported(method, url, into=into, params=params, body=body)
+        ).unwrap()
 
     @overload
-    async def _call_reported(
+    def _call_reported(
         self,
         method: str,
         url: str,
@@ -204,10 +235,10 @@ class Resource:
         into: type[T],
         params: Mapping[str, str] | None = ...,
         body: Any = ...,
-    ) -> Reported[T]: ...
+    ) -> Coroutine[Any, Any, Reported[T]]: ...
 
     @overload
-    async def _call_reported(
+    def _call_reported(
         self,
         method: str,
         url: str,
@@ -215,9 +246,9 @@ class Resource:
         into: None,
         params: Mapping[str, str] | None = ...,
         body: Any = ...,
-    ) -> Reported[None]: ...
+    ) -> Coroutine[Any, Any, Reported[None]]: ...
 
-    async def _call_reported(
+    def _call_reported(
         self,
         method: str,
         url: str,
@@ -225,29 +256,19 @@ class Resource:
         into: type[T] | None,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-    ) -> Reported[Any]:
-        """:meth:`_call` with its result as a value: the model or the error, and the report."""
-        result = await self._transport.request(
-            method, url, params=params, payload=None if body is None else unstructure(body)
+    ) -> Coroutine[Any, Any, Reported[Any]]:
+        """:meth:`_call` with its result as a value: the model or the error, and the report.
+
+        Returns the transport's coroutine itself (one frame less on every resumption of a
+        call in flight); the answer is read into ``into`` by :func:`reader`.
+        """
+        return self._transport.request(
+            method,
+            url,
+            params=params,
+            payload=None if body is None else unstructure(body),
+            decode=reader(into),
         )
-        response = result.value
-        if response is None:
-            return result  # the call failed: its error, no value
-        try:
-            data = decode_json(response)
-            value = None if into is None else structure({} if data is None else data, into)
-        except InvalidResponseError as exc:
-            return Reported(None, result.state.unreadable(exc), result.state)
-        except SerializationError as exc:
-            assert into is not None  # noqa: S101 - only structuring raises this
-            error = InvalidResponseError(
-                f"HTTP {response.status} answer does not fit {into.__name__}: {exc}",
-                status=response.status,
-                body=response.body,
-            )
-            error.__cause__ = exc
-            return Reported(None, result.state.unreadable(error), result.state)
-        return Reported(value, None, result.state)
 
     def _paginate(
         self,
