@@ -113,20 +113,33 @@ class _Source:
             self._sync = iter(requests)
         self.next_index = 0
 
+    @property
+    def synchronous(self) -> bool:
+        """Whether :meth:`pull_now` serves (a plain iterable), so no await is needed."""
+        return self._sync is not None
+
+    def pull_now(self) -> tuple[int, SendMessageRequest] | None:
+        """The next input of a plain iterable, or None when exhausted (no await: workers
+        cannot interleave here); the caller's errors propagate."""
+        assert self._sync is not None  # noqa: S101 - only for synchronous sources
+        try:
+            request = next(self._sync)
+        except StopIteration:
+            return None
+        index = self.next_index
+        self.next_index += 1
+        return index, request
+
     async def pull(self) -> tuple[int, SendMessageRequest] | None:
         """The next input, or None when exhausted; the caller's errors propagate."""
-        if self._sync is not None:  # no await: workers cannot interleave here
+        if self._sync is not None:
+            return self.pull_now()
+        assert self._async is not None  # noqa: S101 - one of the two is set
+        async with self._lock:
             try:
-                request = next(self._sync)
-            except StopIteration:
+                request = await anext(self._async)
+            except StopAsyncIteration:
                 return None
-        else:
-            assert self._async is not None  # noqa: S101 - one of the two is set
-            async with self._lock:
-                try:
-                    request = await anext(self._async)
-                except StopAsyncIteration:
-                    return None
         index = self.next_index
         self.next_index += 1
         return index, request
@@ -305,9 +318,66 @@ class BulkSend:
     async def _worker(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
         """Send inputs until none are left. Results go to ``queue``; without one (``run``)
         they are recorded here, and misuse raises here. Whatever goes wrong inside reaches
-        the consumer: a worker never ends without saying why."""
+        the consumer: a worker never ends without saying why. (One frame: every await of a
+        send in flight resumes through it.)"""
+        send = self._send
+        limiter = self._batch_limiter
+        stops = self._stops
+        in_flight = self._in_flight
+        synchronous = source.synchronous
         try:
-            await self._work(source, queue)
+            while True:
+                # The caller's iterator failing stops the batch.
+                pulled = source.pull_now() if synchronous else await source.pull()
+                if pulled is None:
+                    break
+                index, request = pulled
+                if not isinstance(request, SendMessageRequest):
+                    got = type(request).__name__
+                    raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
+                blocked = stops.blocking(request.app_id)
+                if blocked is None:
+                    in_flight[index] = request
+                    if limiter is not None:
+                        await limiter.acquire()
+                        blocked = stops.blocking(request.app_id)  # stopped during the wait?
+                        if blocked is not None:
+                            del in_flight[index]
+                if blocked is not None:
+                    result = BulkResult(
+                        index, request, Outcome.NOT_ATTEMPTED, error=blocked, attempts=0
+                    )
+                else:
+                    started = time.monotonic()
+                    try:
+                        sent = await send(request)
+                    except (ValueError, TypeError) as exc:  # refused before any request
+                        result = BulkResult(
+                            index,
+                            request,
+                            Outcome.FAILED,
+                            error=exc,
+                            latency=time.monotonic() - started,
+                            attempts=0,
+                        )
+                    else:
+                        result = _result(index, request, sent, time.monotonic() - started)
+                        error = sent.error
+                        if error is not None:
+                            if isinstance(error, ClientStateError):
+                                raise error  # the client is closed: no send can succeed
+                            if stops.record(error, request.app_id):
+                                logger.warning("send_many stops sending: %s", error)
+                    del in_flight[index]
+                if queue is None:
+                    self._record(result)
+                else:
+                    try:
+                        queue.put_nowait(result)
+                    except asyncio.QueueFull:
+                        await queue.put(result)  # the consumer is behind: wait (bounded)
+            if queue is not None:
+                await queue.put(_WORKER_DONE)
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is None or task.cancelling():
@@ -316,60 +386,6 @@ class BulkSend:
             await _give_up(queue, RuntimeError("a send was cancelled from outside the batch"))
         except Exception as exc:
             await _give_up(queue, exc)
-
-    async def _work(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
-        send = self._send
-        limiter = self._batch_limiter
-        stops = self._stops
-        while True:
-            pulled = await source.pull()  # the caller's iterator failing stops the batch
-            if pulled is None:
-                break
-            index, request = pulled
-            if not isinstance(request, SendMessageRequest):
-                got = type(request).__name__
-                raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
-            blocked = stops.blocking(request.app_id)
-            if blocked is None:
-                self._in_flight[index] = request
-                if limiter is not None:
-                    await limiter.acquire()
-                    blocked = stops.blocking(request.app_id)  # stopped during the wait?
-                    if blocked is not None:
-                        del self._in_flight[index]
-            if blocked is not None:
-                result = BulkResult(
-                    index, request, Outcome.NOT_ATTEMPTED, error=blocked, attempts=0
-                )
-            else:
-                started = time.monotonic()
-                try:
-                    sent = await send(request)
-                except (ValueError, TypeError) as exc:  # refused before any request
-                    result = BulkResult(
-                        index,
-                        request,
-                        Outcome.FAILED,
-                        error=exc,
-                        latency=time.monotonic() - started,
-                        attempts=0,
-                    )
-                else:
-                    result = _result(index, request, sent, time.monotonic() - started)
-                    if isinstance(sent.error, ClientStateError):
-                        raise sent.error  # the client is closed: no send can succeed
-                    if sent.error is not None and stops.record(sent.error, request.app_id):
-                        logger.warning("send_many stops sending: %s", sent.error)
-                del self._in_flight[index]
-            if queue is None:
-                self._record(result)
-            else:
-                try:
-                    queue.put_nowait(result)
-                except asyncio.QueueFull:
-                    await queue.put(result)  # the consumer is behind: wait (bounded memory)
-        if queue is not None:
-            await queue.put(_WORKER_DONE)
 
     def _record(self, result: BulkResult) -> None:
         self._counts[result.outcome] += 1
@@ -396,9 +412,9 @@ class BulkSend:
 def _result(
     index: int, request: SendMessageRequest, sent: Reported[SendMessageResponse], latency: float
 ) -> BulkResult:
-    """The result of one send, from its value or error and its report."""
-    report = sent.report()
+    """The result of one send, from its value or error and the state its call ended in."""
     error = sent.error
+    state = sent.state
     return BulkResult(
         index,
         request,
@@ -406,8 +422,8 @@ def _result(
         response=sent.value,
         error=error,
         latency=latency,
-        attempts=report.attempts,
-        maybe_processed=report.maybe_processed,
+        attempts=state.attempts,
+        maybe_processed=state.maybe_processed,
     )
 
 

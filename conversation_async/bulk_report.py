@@ -126,6 +126,10 @@ def _described(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+_PER_LOG_STEP = 1 / math.log(1.02)
+"""Buckets per unit of natural log: each bucket is 2% wide."""
+
+
 @attrs.define
 class LatencyHistogram:
     """Latencies in log-spaced buckets (about 2% wide): bounded memory for any count."""
@@ -135,7 +139,7 @@ class LatencyHistogram:
     _total: int = attrs.field(default=0, init=False)
 
     def add(self, seconds: float) -> None:
-        bucket = -1 if seconds <= 1e-6 else int(math.log(seconds / 1e-6, self._ratio))
+        bucket = -1 if seconds <= 1e-6 else int(math.log(seconds * 1e6) * _PER_LOG_STEP)
         self._counts[bucket] += 1
         self._total += 1
 
