@@ -76,7 +76,7 @@ def update_mask(request: Any) -> dict[str, str]:
 
 def require(**arguments: Any) -> None:
     """Raise ``ValueError`` naming every argument that is None or an empty string."""
-    missing = [name for name, value in arguments.items() if value is None or value == ""]
+    missing = [name for name, v in arguments.items() if v is None or (isinstance(v, str) and not v)]
     if missing:
         raise ValueError(f"missing required argument(s): {', '.join(missing)}")
 

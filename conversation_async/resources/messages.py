@@ -148,7 +148,10 @@ class MessagesResource(Resource):
             correlation_id=correlation_id,
             message_content_type=message_content_type,
         )
-        return (await self._send_reported(request)).unwrap()
+        result = await self._call_reported(
+            "POST", self._url("messages:send"), body=request, into=SendMessageResponse
+        )
+        return result.unwrap()
 
     @endpoint("POST", "/v1/projects/{project_id}/messages:send")
     async def send_request(self, request: SendMessageRequest) -> SendMessageResponse:

@@ -7,6 +7,8 @@ import logging
 
 import pytest
 
+from conversation_async._core.call import CallState, Reported
+from conversation_async._core.retry import RetryPolicy
 from conversation_async._core.tokens import (
     AccessToken,
     TokenState,
@@ -14,8 +16,17 @@ from conversation_async._core.tokens import (
     refresh_margin,
     token_state,
 )
-from conversation_async._http.auth import BasicAuthenticator, TokenManager
-from conversation_async.errors import ClientStateError, TokenError
+from conversation_async._http.auth import BasicAuthenticator, TokenEndpoint, TokenManager
+from conversation_async._http.response import RawResponse
+from conversation_async.errors import (
+    ClientStateError,
+    ConversationError,
+    TokenError,
+    TransportError,
+    api_error_from_response,
+)
+
+_FORM = b"grant_type=client_credentials"
 
 
 class FakeClock:
@@ -252,3 +263,80 @@ async def test_aclose_cancels_a_refresh_in_flight() -> None:
     assert manager._refresh is None
     with pytest.raises(ClientStateError):
         await manager.current()
+
+
+class RecordingSend:
+    """A send function for the token endpoint: records each request, answers as told."""
+
+    def __init__(self, answer: Reported[RawResponse]) -> None:
+        self.answer = answer
+        self.requests: list[tuple[str, str, bytes, dict[str, str]]] = []
+
+    async def __call__(
+        self, method: str, url: str, *, body: bytes, headers: dict[str, str]
+    ) -> Reported[RawResponse]:
+        self.requests.append((method, url, body, headers))
+        return self.answer
+
+
+def _state() -> CallState:
+    return CallState("POST", "/oauth2/token", policy=RetryPolicy(), now=0, timeout=1, deadline=1)
+
+
+def _answer(status: int, body: bytes) -> Reported[RawResponse]:
+    return Reported(RawResponse(status, {}, body), None, _state())
+
+
+def _failure(error: ConversationError) -> Reported[RawResponse]:
+    return Reported(None, error, _state())
+
+
+async def test_the_token_endpoint_posts_client_credentials_through_the_send_it_is_given() -> None:
+    """One form POST with Basic credentials, through the function handed in: the
+    endpoint never calls back into the transport."""
+    send = RecordingSend(_answer(200, b'{"access_token": "t-1", "expires_in": 60}'))
+    endpoint = TokenEndpoint("https://auth.example/oauth2/token", "id", "secret", send)
+    assert await endpoint() == ("t-1", 60.0)
+    ((method, url, body, headers),) = send.requests
+    assert (method, url, body) == ("POST", "https://auth.example/oauth2/token", _FORM)
+    assert headers["Authorization"] == basic_header("id", "secret")
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert "secret" not in repr(endpoint)
+
+
+async def test_the_token_endpoints_refusal_becomes_a_token_error_with_its_fields() -> None:
+    """An error answer is read as OAuth2's {error, error_description}."""
+    refusal = api_error_from_response(
+        401, {}, b'{"error": "invalid_client", "error_description": "unknown key"}'
+    )
+    endpoint = TokenEndpoint("https://a/t", "id", "secret", RecordingSend(_failure(refusal)))
+    with pytest.raises(TokenError) as caught:
+        await endpoint()
+    assert (caught.value.status, caught.value.error) == (401, "invalid_client")
+    assert caught.value.error_description == "unknown key"
+
+
+async def test_no_answer_from_the_token_endpoint_is_a_token_error_caused_by_it() -> None:
+    """A transport failure keeps its cause; the status stays None."""
+    down = TransportError("POST /oauth2/token: cannot connect")
+    endpoint = TokenEndpoint("https://a/t", "id", "secret", RecordingSend(_failure(down)))
+    with pytest.raises(TokenError) as caught:
+        await endpoint()
+    assert caught.value.status is None
+    assert caught.value.__cause__ is down
+
+
+async def test_each_waiter_gets_its_own_token_error() -> None:
+    """Fifty callers waiting for one failed fetch each raise their own TokenError (one
+    exception raised in many tasks would gather all their tracebacks)."""
+    endpoint = FakeEndpoint()
+    endpoint.gate = asyncio.Event()
+    endpoint.fail = TokenError("refused", status=401, error="invalid_client")
+    manager = TokenManager(endpoint.fetch, clock=FakeClock())
+    waiters = [asyncio.create_task(manager.current()) for _ in range(50)]
+    await asyncio.sleep(0)
+    endpoint.gate.set()
+    errors = await asyncio.gather(*waiters, return_exceptions=True)
+    assert all(isinstance(e, TokenError) and e.error == "invalid_client" for e in errors)
+    assert len({id(e) for e in errors}) == 50
+    assert endpoint.calls == 1
