@@ -39,14 +39,6 @@ class Deadlines:
         """Scopes entered and not yet left (nor expired)."""
         return len(self._active)
 
-    def close(self) -> None:
-        """Disarm the timer; scopes still open are no longer enforced."""
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = None
-        self._timer_at = math.inf
-        self._active.clear()
-
     def _add(self, scope: DeadlineScope) -> None:
         self._active[scope] = None
         if scope.when < self._timer_at:

@@ -160,16 +160,6 @@ async def test_later_deadlines_arm_no_timer_of_their_own() -> None:
     assert shared.active == 0
 
 
-async def test_close_disarms_the_timer() -> None:
-    """A closed Deadlines leaves no timer behind."""
-    loop = RecordingLoop()
-    shared = Deadlines(loop)  # type: ignore[arg-type]
-    shared.scope(10.0).__enter__()
-    shared.close()
-    assert loop.cancelled == 1
-    assert shared.active == 0
-
-
 def test_a_scope_outside_a_task_is_refused() -> None:
     """Entering a scope needs a running task to cancel."""
     shared = Deadlines(asyncio.new_event_loop())
