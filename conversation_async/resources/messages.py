@@ -138,7 +138,7 @@ class MessagesResource(Resource):
             message_metadata=message_metadata,
             conversation_metadata=(
                 dict(conversation_metadata)
-                if isinstance(conversation_metadata, Mapping)
+                if conversation_metadata is not None and isinstance(conversation_metadata, Mapping)
                 else conversation_metadata
             ),
             conversation_metadata_update_strategy=conversation_metadata_update_strategy,
