@@ -1,4 +1,4 @@
-"""Pre-generated structure hooks for attrs models: the converter's hot path.
+"""Pre-generated structure and unstructure hooks for attrs models: the converter's hot path.
 
 cattrs' generic hooks call one handler per field; reading a page of 100 messages makes
 thousands of such calls. This module writes one Python function per model instead, with
@@ -12,6 +12,11 @@ cattrs.
 Semantics match the rest of serde: unknown keys are ignored, a JSON ``null`` or a missing
 key gives the field's default, a missing required key raises ``KeyError`` and a value of the
 wrong JSON type raises ``TypeError`` (both become ``SerializationError``).
+
+The other direction, :func:`make_unstructure_fn`, writes the dict a model becomes (what
+cattrs' ``make_dict_unstructure_fn`` with ``omit_if_default`` builds, key for key and in the
+same order) as one function; the code for each field's value comes from the converter
+(serde's ``_value_code``), which inlines the hooks it recognises and calls the others.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import enum
 import inspect
 import itertools
 import linecache
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -28,7 +34,15 @@ from typing import Any
 
 import attrs
 
-__all__ = ["OneOf", "first_variant", "make_structure_fn", "parse_rfc3339", "slot_setters"]
+__all__ = [
+    "Bindings",
+    "OneOf",
+    "first_variant",
+    "make_structure_fn",
+    "make_unstructure_fn",
+    "parse_rfc3339",
+    "slot_setters",
+]
 
 StructureHook = Callable[[Any, Any], Any]
 HookLookup = Callable[[Any], StructureHook]
@@ -273,3 +287,173 @@ def _convert(
     globs[handler] = lookup(inner)
     globs[kind] = inner
     return [f"    {guard}", f"        {var} = {handler}({var}, {kind})"]
+
+
+# --- unstructure ------------------------------------------------------------------------
+
+
+class Bindings:
+    """The globals of one generated function: each value bound once under a fresh name."""
+
+    def __init__(self) -> None:
+        self.globs: dict[str, Any] = {}
+        self._names: dict[int, str] = {}
+        self._setup: list[str] = []
+
+    def setup(self, *statements: str) -> None:
+        """Statements the expression being written needs run before it (a loop filling a
+        list is cheaper than a comprehension or ``list(map(...))`` for a short list)."""
+        self._setup.extend(statements)
+
+    def take_setup(self, indent: str) -> list[str]:
+        """The statements :meth:`setup` collected since the last call, indented."""
+        statements, self._setup = self._setup, []
+        return [indent + line for line in statements]
+
+    def bind(self, value: Any, hint: str = "h") -> str:
+        """The global name ``value`` is bound to (the same name for the same object)."""
+        name = self._names.get(id(value))
+        if name is None:
+            name = self._names[id(value)] = f"__{hint}{len(self.globs)}"
+            self.globs[name] = value
+        return name
+
+    def bind_late(self, resolve: Callable[[], Callable[[Any], Any]], hint: str = "late") -> str:
+        """A name for a hook that can only be looked up once generation is over (a model
+        that contains itself): ``resolve()`` runs at the first call and its hook then
+        replaces the stub, so later calls go straight to it."""
+        name = f"__{hint}{len(self.globs)}"
+        globs = self.globs
+
+        def first_call(value: Any) -> Any:
+            hook = resolve()
+            globs[name] = hook
+            return hook(value)
+
+        globs[name] = first_call
+        return name
+
+
+ValueCode = Callable[[Any, str, Bindings, bool], str]
+"""``(annotation, variable, bindings, not_none) -> expression``: the unstructured value of
+``variable`` (a local holding a field of that annotation; known not to be None when
+``not_none``), with whatever hooks it calls bound in ``bindings`` and any statements it
+needs first passed to :meth:`Bindings.setup`."""
+
+
+def _unstructurable_fields(cls: type) -> list[attrs.Attribute[Any]]:
+    """The fields cattrs would write (not ``init=False`` ones); ValueError for a field the
+    generated function cannot treat exactly as cattrs does."""
+    attrs.resolve_types(cls)
+    name = cls.__name__
+    fields = [f for f in attrs.fields(cls) if f.init]
+    for field in fields:
+        if field.type is None or isinstance(field.type, (str, typing.TypeVar)):
+            raise ValueError(f"{name}.{field.name}: no usable annotation")
+        if typing.get_origin(field.type) is typing.Annotated:
+            raise ValueError(f"{name}.{field.name}: Annotated fields may carry cattrs overrides")
+        if field.converter is not None and field.default is not attrs.NOTHING:
+            raise ValueError(f"{name}.{field.name}: cattrs compares the converted default")
+    return fields
+
+
+def make_unstructure_fn(
+    cls: type,
+    value_code: ValueCode,
+    *,
+    renames: Mapping[str, str] | None = None,
+    one_of: OneOf | None = None,
+    raw_type: type | None = None,
+    invalid: Callable[[Any], Exception] | None = None,
+) -> Callable[[Any], dict[str, Any]]:
+    """Generate ``unstructure_<cls>(obj) -> dict`` for an attrs class.
+
+    The dict is the one cattrs' ``make_dict_unstructure_fn(..., _cattrs_omit_if_default=True)``
+    builds: fields without a default first, then the others in declaration order, each left
+    out when equal to its default (``is not None`` for a None default, which differs only for
+    a value claiming to equal None). ``renames`` maps field names to wire keys. With
+    ``one_of``, its field comes first under its variant's key; a ``raw_type`` value (an
+    unknown variant) is written as a copy of its ``raw`` dict, anything else raises
+    ``invalid(value)``. Raises ValueError for a model whose fields it cannot write exactly.
+    """
+    renames = renames or {}
+    name = cls.__name__
+    fields = _unstructurable_fields(cls)
+    names = Bindings()
+    variant: list[str] = []  # the one-of field, which starts ``res``
+    reads: list[str] = []  # locals the required entries use
+    entries: list[tuple[str, str]] = []  # key and value of the fields without a default
+    optional: list[str] = []  # the other fields, each added unless equal to its default
+    for field in fields:
+        var = f"v_{field.name}"
+        if one_of is not None and field.name == one_of.field:
+            variant = _write_variant(var, field.name, one_of, raw_type, invalid, value_code, names)
+            continue
+        key = repr(renames.get(field.name, field.name))
+        default = field.default
+        if default is attrs.NOTHING:
+            code = value_code(field.type, var, names, False)
+            setup = names.take_setup("    ")
+            if setup or len(re.findall(rf"\b{var}\b", code)) != 1:
+                reads += [f"    {var} = o.{field.name}", *setup]
+            else:  # used once: read in place
+                code = re.sub(rf"\b{var}\b", f"o.{field.name}", code)
+            entries.append((key, code))
+            continue
+        if default is None:
+            condition = f"{var} is not None"
+            code = value_code(field.type, var, names, True)
+        else:
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                make = names.bind(default.factory, "factory")
+                condition = f"{var} != {make}({'o' if default.takes_self else ''})"
+            else:
+                condition = f"{var} != {names.bind(default, 'default')}"
+            code = value_code(field.type, var, names, False)
+        optional += [f"    {var} = o.{field.name}", f"    if {condition}:"]
+        optional += [*names.take_setup("        "), f"        res[{key}] = {code}"]
+    if one_of is not None:
+        assigns = [f"    res[{key}] = {code}" for key, code in entries]
+        body = [*variant, *reads, *assigns, *optional, "    return res"]
+    elif not entries:
+        body = ["    res = {}", *optional, "    return res"]
+    else:
+        literal = ["{", *(f"        {key}: {code}," for key, code in entries), "    }"]
+        start = "    return " if not optional else "    res = "
+        body = [*reads, start + literal[0], *literal[1:], *optional]
+        body += ["    return res"] if optional else []
+    fn_name = f"unstructure_{name}"
+    source = "\n".join([f"def {fn_name}(o):", *body]) + "\n"
+    filename = f"<conversation_async unstructure {name} {next(_counter)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), names.globs)  # noqa: S102 - code generated above
+    hook: Callable[[Any], dict[str, Any]] = names.globs[fn_name]
+    return hook
+
+
+def _write_variant(
+    var: str,
+    field: str,
+    one_of: OneOf,
+    raw_type: type | None,
+    invalid: Callable[[Any], Exception] | None,
+    value_code: ValueCode,
+    names: Bindings,
+) -> list[str]:
+    """Statements that start ``res`` with the one-of field under its variant's key."""
+    if raw_type is None or invalid is None:
+        raise ValueError("a one-of needs raw_type and invalid")
+    lines = [f"    {var} = o.{field}", f"    cls = {var}.__class__"]
+    branch = "if"
+    for key, variant in one_of.variants.items():
+        code = value_code(variant, var, names, True)
+        lines.append(f"    {branch} cls is {names.bind(variant, 'variant')}:")
+        lines += [*names.take_setup("        "), f"        res = {{{key!r}: {code}}}"]
+        branch = "elif"
+    lines += [
+        f"    {branch} isinstance({var}, {names.bind(raw_type, 'raw')}):",
+        f"        res = dict({var}.raw)",
+        "    else:",
+        f"        raise {names.bind(invalid, 'invalid')}({var})",
+    ]
+    return lines

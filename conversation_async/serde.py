@@ -14,6 +14,11 @@ Models register their unions with :func:`register_one_of`, :func:`register_keyed
 :func:`register_presence_union` and :func:`register_tagged_union` (and fields whose wire key
 is a Python keyword with :func:`register_renamed_fields`) at import time; hooks are built
 lazily, so registration order between model modules does not matter.
+
+Writing a model (:func:`unstructure`) goes through one pre-generated function per model
+(:func:`conversation_async._codegen.make_unstructure_fn`): the dict cattrs' generic hook
+would build, with the hooks this module recognises (plain values, optional values, open
+enums, lists, presence unions) inlined and all others called as cattrs would call them.
 """
 
 from __future__ import annotations
@@ -27,9 +32,15 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.fns import identity
+from cattrs.gen import (
+    iterable_unstructure_factory,
+    make_dict_structure_fn,
+    make_dict_unstructure_fn,
+    override,
+)
 
-from ._codegen import OneOf, make_structure_fn, parse_rfc3339
+from ._codegen import Bindings, OneOf, make_structure_fn, make_unstructure_fn, parse_rfc3339
 from .errors import SerializationError
 
 __all__ = [
@@ -78,9 +89,16 @@ def structure(data: Any, cls: type[T]) -> T:
         raise SerializationError(f"cannot read {name} from JSON: {exc!r}") from exc
 
 
+_Lookup = Callable[[Any], Callable[[Any], Any]]
+# cattrs annotates this lookup with a second argument it does not take.
+_unstructure_hook_for: _Lookup = converter._unstructure_func.dispatch  # type: ignore[assignment]
+"""``converter.unstructure``'s own cached lookup (``converter.unstructure(obj)`` is
+``dispatch(obj.__class__)(obj)``), without that method's call on the send path."""
+
+
 def unstructure(obj: Any) -> Any:
     """Turn a model (or a container of models) into JSON-ready Python values."""
-    return converter.unstructure(obj)
+    return _unstructure_hook_for(obj.__class__)(obj)
 
 
 # --- timestamps -------------------------------------------------------------------------
@@ -95,6 +113,10 @@ def parse_timestamp(value: str) -> datetime:
 
 def format_timestamp(value: datetime) -> str:
     """Format an aware ``datetime`` as RFC 3339 in UTC (``...Z``); naive input is refused."""
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        # Every parsed timestamp (half the cost of writing a page of messages): isoformat's
+        # default precision is the rule below, and its "+00:00" becomes "Z".
+        return value.isoformat()[:-6] + "Z"
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(
             f"naive datetime {value.isoformat()!r}: pass an aware datetime "
@@ -271,6 +293,145 @@ converter.register_structure_hook_factory(
 )
 
 
+_RENAMES: dict[type, dict[str, str]] = {}
+"""Models registered with :func:`register_renamed_fields`: field name to wire key."""
+_UNSTRUCTURING: set[Any] = set()
+"""Models whose unstructure hook is being generated: fields that refer back bind late."""
+
+
+def _generated_unstructure(cls: type) -> Callable[[Any], Any]:
+    """A pre-generated unstructure hook for ``cls`` (see :mod:`conversation_async._codegen`);
+    cattrs' generic hook, with the same renames and one-of, for a model it refuses."""
+    _UNSTRUCTURING.add(cls)
+    try:
+        one_of, renames = _ONE_OF.get(cls), _RENAMES.get(cls, {})
+        try:
+            return make_unstructure_fn(
+                cls,
+                _value_code,
+                renames=renames,
+                one_of=one_of,
+                raw_type=UnknownVariant,
+                invalid=lambda obj: _not_a_variant(obj, cls),
+            )
+        except ValueError:
+            if one_of is not None:
+                return _one_of_hook(cls, one_of, renames)
+            overrides = {name: override(rename=wire) for name, wire in renames.items()}
+            return make_dict_unstructure_fn(
+                cls,
+                converter,
+                _cattrs_omit_if_default=True,
+                **overrides,  # type: ignore[arg-type]
+            )
+    finally:
+        _UNSTRUCTURING.discard(cls)
+
+
+def _register_unstructure(model: type) -> None:
+    """(Re)generate ``model``'s hook with what was just registered for it; registering also
+    drops any hook cattrs built and cached for it before."""
+    converter.register_unstructure_hook_factory(lambda tp: tp is model, _generated_unstructure)
+
+
+converter.register_unstructure_hook_factory(
+    lambda tp: isinstance(tp, type) and attrs.has(tp), _generated_unstructure
+)
+
+
+def _mentions(tp: Any, classes: set[Any]) -> bool:
+    """Whether annotation ``tp`` is or contains one of ``classes``."""
+    if not classes:
+        return False
+    try:
+        if tp in classes:
+            return True
+    except TypeError:  # an unhashable annotation argument
+        return False
+    return any(_mentions(arg, classes) for arg in typing.get_args(tp))
+
+
+def _value_code(tp: Any, var: str, names: Bindings, not_none: bool, statements: bool = True) -> str:
+    """The expression for ``var`` (a value annotated ``tp``) unstructured: what the
+    converter's hook for ``tp`` returns, with the hook inlined where :func:`_hook_code`
+    recognises it. A type that refers back to a model being generated is bound late.
+    ``statements``: whether setup statements may run first (not inside a comprehension)."""
+    if _mentions(tp, _UNSTRUCTURING):
+        return f"{names.bind_late(lambda: converter.get_unstructure_hook(tp))}({var})"
+    return _hook_code(converter.get_unstructure_hook(tp), tp, var, names, not_none, statements)
+
+
+def _code_of(hook: Any) -> Any:
+    return getattr(hook, "__code__", None)
+
+
+_CATTRS_OPTIONAL = _code_of(converter.gen_unstructure_optional(Any | None))  # type: ignore[arg-type]
+_CATTRS_ITERABLE = _code_of(iterable_unstructure_factory(list[Any], converter))
+_NULLABLE = _code_of(_unstructure_optional(Any | None))
+"""The code of the optional and list hooks cattrs and this module build: a hook running one
+of them is recognised (its handler is in its defaults, or is the inner type's hook)."""
+
+
+def _hook_code(
+    hook: Any, tp: Any, var: str, names: Bindings, not_none: bool, statements: bool
+) -> str:
+    """The expression ``hook(var)`` evaluates to, inlined where ``hook`` is one this module
+    knows the result of; any other hook is called as is."""
+    if hook is identity:
+        return var
+    if hook is list or hook is dict:  # cattrs' hook for list[str], dict[str, str]: a copy
+        return f"{hook.__name__}({var})"
+    code, args = _code_of(hook), typing.get_args(tp)
+    if code is not None and code is _NULLABLE:
+        inner = _value_code(_split_optional(tp)[0], var, names, True, statements and not_none)
+        return inner if not_none else f"(None if {var} is None else {inner})"
+    if code is not None and code is _CATTRS_OPTIONAL and len(args) == 2 and _NONE in args:
+        (inner_hook,) = hook.__defaults__
+        inner_tp = _split_optional(tp)[0]
+        inner = _hook_code(inner_hook, inner_tp, var, names, True, statements and not_none)
+        return inner if not_none else f"(None if {var} is None else {inner})"
+    if code is not None and code is _CATTRS_ITERABLE and len(args) == 1:
+        seq_cl, item_hook = hook.__defaults__
+        if seq_cl is list:  # list[X]: a new list, the items' hook applied to each
+            return _list_code(item_hook, args[0], var, names, statements)
+    if hook == converter._unstructure_union:  # open enums: by the value's class
+        plain = [m for m in _union_args(tp) if _is_class(m) and _hook_of(m) is identity]
+        if plain:
+            checks = " or ".join(f"{var}.__class__ is {names.bind(m, 'cls')}" for m in plain)
+            return f"({var} if {checks} else {names.bind(hook)}({var}))"
+    if hook is _unstructure_member:  # presence unions: by the value's class
+        members = {
+            m: _hook_of(m)
+            for m in _union_args(tp)
+            if _is_class(m) and not issubclass(m, UnknownVariant)
+        }
+        chain = f"{names.bind(hook)}({var})"
+        for member, member_hook in reversed(members.items()):
+            check = f"{var}.__class__ is {names.bind(member, 'cls')}"
+            chain = f"{names.bind(member_hook)}({var}) if {check} else {chain}"
+        return f"({chain})"
+    return f"{names.bind(hook)}({var})"
+
+
+def _list_code(hook: Any, tp: Any, var: str, names: Bindings, statements: bool) -> str:
+    """A new list of ``hook(item)`` for each item of ``var``: cattrs' list hook inlined."""
+    item = f"i_{var}"  # field values are v_<field>: derived names cannot clash with them
+    inner = _hook_code(hook, tp, item, names, False, False)
+    if not statements:
+        return f"[{inner} for {item} in {var}]"
+    out = f"l_{var}"
+    names.setup(f"{out} = []", f"for {item} in {var}:", f"    {out}.append({inner})")
+    return out
+
+
+def _is_class(tp: Any) -> bool:
+    return isinstance(tp, type)
+
+
+def _hook_of(tp: Any) -> Callable[[Any], Any]:
+    return converter.get_unstructure_hook(tp)
+
+
 # --- one-of unions ----------------------------------------------------------------------
 
 
@@ -327,32 +488,39 @@ def register_one_of(
     agent=Agent(...))``. Keys that are neither a variant nor one of the model's other fields
     are kept in an :class:`UnknownVariant`.
     """
-    by_class = _unstructure_by_class(variants)
+    _unstructure_by_class(variants)
     known = {a.name for a in attrs.fields(model) if a.name != field} | set(siblings)
 
     def unknown(data: Mapping[str, Any]) -> UnknownVariant:
         return UnknownVariant({k: v for k, v in data.items() if k not in known})
 
     _ONE_OF[model] = OneOf(field, dict(variants), unknown)
+    _register_unstructure(model)
 
-    def build_unstructure() -> Callable[[Any], Any]:
-        omitted: dict[str, Any] = {field: override(omit=True)}
-        rest: Callable[[Any], Any] = make_dict_unstructure_fn(
-            model, converter, _cattrs_omit_if_default=True, **omitted
-        )
 
-        def hook(obj: Any) -> Any:
-            content = getattr(obj, field)
-            if isinstance(content, UnknownVariant):
-                out = dict(content.raw)
-            else:
-                out = {_variant_key(by_class, content, model): _unstructure_exact(content)}
-            out.update(rest(obj))
-            return out
+def _one_of_hook(model: type, one_of: OneOf, renames: Mapping[str, str]) -> Callable[[Any], Any]:
+    """cattrs' generic hook for the other fields, behind the one-of field's variant key: for
+    one-of models whose fields the generated function cannot write."""
+    field, by_class = one_of.field, _unstructure_by_class(one_of.variants)
+    overrides = {name: override(rename=wire) for name, wire in renames.items()}
+    overrides[field] = override(omit=True)
+    rest: Callable[[Any], Any] = make_dict_unstructure_fn(
+        model,
+        converter,
+        _cattrs_omit_if_default=True,
+        **overrides,  # type: ignore[arg-type]
+    )
 
-        return hook
+    def hook(obj: Any) -> Any:
+        content = getattr(obj, field)
+        if isinstance(content, UnknownVariant):
+            out = dict(content.raw)
+        else:
+            out = {_variant_key(by_class, content, model): _unstructure_exact(content)}
+        out.update(rest(obj))
+        return out
 
-    converter.register_unstructure_hook(model, _lazy(build_unstructure))
+    return hook
 
 
 def register_keyed_union(union: Any, variants: Mapping[str, type]) -> None:
@@ -442,17 +610,8 @@ def register_renamed_fields(model: type, **wire_names: str) -> None:
         model,
         _lazy(lambda: make_dict_structure_fn(model, converter, **overrides)),  # type: ignore[arg-type]
     )
-    converter.register_unstructure_hook(
-        model,
-        _lazy(
-            lambda: make_dict_unstructure_fn(
-                model,
-                converter,
-                _cattrs_omit_if_default=True,
-                **overrides,  # type: ignore[arg-type]
-            )
-        ),
-    )
+    _RENAMES[model] = dict(wire_names)
+    _register_unstructure(model)
 
 
 def _unstructure_member(obj: Any) -> Any:
@@ -465,8 +624,12 @@ def _variant_key(by_class: Mapping[type, str], obj: Any, owner: Any) -> str:
     try:
         return by_class[type(obj)]
     except KeyError:
-        name = getattr(owner, "__name__", str(owner))
-        raise TypeError(f"{type(obj).__name__} is not a valid variant for {name}") from None
+        raise _not_a_variant(obj, owner) from None
+
+
+def _not_a_variant(obj: Any, owner: Any) -> TypeError:
+    name = getattr(owner, "__name__", str(owner))
+    return TypeError(f"{type(obj).__name__} is not a valid variant for {name}")
 
 
 converter.register_unstructure_hook(UnknownVariant, lambda obj: dict(obj.raw))

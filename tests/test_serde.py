@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, tzinfo
+
 import attrs
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from conversation_async import serde
 from conversation_async.serde import UnknownVariant, register_renamed_fields
+from tests.fuzz import fuzz_settings
 
 
 @attrs.define(frozen=True, kw_only=True)
@@ -53,3 +58,25 @@ def test_timestamp_at_the_edge_of_the_datetime_range_keeps_its_offset() -> None:
     offset rather than raising OverflowError."""
     stamp = serde.parse_timestamp("0001-01-01T00:00:00+00:01")
     assert serde.parse_timestamp(serde.format_timestamp(stamp)) == stamp
+
+
+class _Utc(tzinfo):
+    """UTC as a tzinfo other than ``datetime.UTC``: takes format_timestamp's general path."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+
+@fuzz_settings(200)
+@given(st.datetimes(timezones=st.just(UTC)))
+@example(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))  # whole seconds: no fraction written
+@example(datetime(2026, 1, 2, 3, 4, 5, 60, tzinfo=UTC))
+def test_utc_timestamps_are_written_as_by_the_general_path(stamp: datetime) -> None:
+    """The shortcut for datetimes already in UTC writes what converting them would."""
+    written = serde.format_timestamp(stamp)
+    assert written == serde.format_timestamp(stamp.replace(tzinfo=_Utc()))
+    assert written.endswith("Z")
+    assert serde.parse_timestamp(written) == stamp

@@ -18,6 +18,7 @@ from conversation_async.errors import SerializationError
 from conversation_async.serde import UnknownVariant
 from tests.conftest import SHARED_FIXTURES, shared_fixtures_dir
 from tests.models.fixture_maps import Corrected, Under, all_fixture_models
+from tests.serde_reference import exact, reference_converter
 
 ROOT = "conversation"
 """Fixture paths are relative to ``<shared>/fixtures/conversation``."""
@@ -108,6 +109,25 @@ def test_fixture_roundtrips(relative: str) -> None:
         )
         data, model = model.fix(data), model.model
     assert_roundtrips(data, model)
+
+
+REFERENCE = reference_converter()
+
+
+@pytest.mark.parametrize("relative", fixture_files())
+def test_fixture_is_written_as_cattrs_wrote_it(relative: str) -> None:
+    """Each fixture's model is unstructured exactly as cattrs' generic hooks wrote it (the
+    converter before its hooks were generated): same keys, same order, same types."""
+    data = json.loads((shared_fixtures_dir() / ROOT / relative).read_text(encoding="utf-8"))
+    model = FIXTURE_MODELS[relative]
+    if isinstance(model, Corrected):
+        data, model = model.fix(data), model.model
+    if isinstance(model, Under):
+        data, model = data[model.key], model.model
+    obj = serde.structure(data, model)
+    as_type = None if isinstance(model, type) else model
+    written = serde.converter.unstructure(obj, unstructure_as=as_type)
+    assert exact(written) == exact(REFERENCE.unstructure(obj, unstructure_as=as_type))
 
 
 def _roundtrips_cleanly(data: Any, model: Any) -> bool:
