@@ -89,16 +89,9 @@ def structure(data: Any, cls: type[T]) -> T:
         raise SerializationError(f"cannot read {name} from JSON: {exc!r}") from exc
 
 
-_Lookup = Callable[[Any], Callable[[Any], Any]]
-# cattrs annotates this lookup with a second argument it does not take.
-_unstructure_hook_for: _Lookup = converter._unstructure_func.dispatch  # type: ignore[assignment]
-"""``converter.unstructure``'s own cached lookup (``converter.unstructure(obj)`` is
-``dispatch(obj.__class__)(obj)``), without that method's call on the send path."""
-
-
 def unstructure(obj: Any) -> Any:
     """Turn a model (or a container of models) into JSON-ready Python values."""
-    return _unstructure_hook_for(obj.__class__)(obj)
+    return converter.unstructure(obj)
 
 
 # --- timestamps -------------------------------------------------------------------------
