@@ -394,7 +394,8 @@ class BulkSend:
         if result.error is not None:
             label = error_label(result.error)
             self._errors[label] = self._errors.get(label, 0) + 1
-        self._report()
+        if self._progress is not None:
+            self._report()
 
     def _report(self, *, force: bool = False) -> None:
         if self._progress is None:

@@ -87,7 +87,8 @@ class RateMeter:
     def record(self, now: float) -> None:
         if self._first is None:
             self._first = self._start = now
-        self._roll(now)
+        elif now - self._start >= self.window:  # (the check of _roll, without its call)
+            self._roll(now)
         self._current += 1
 
     def mark(self) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from .. import _jsoncodec
 from ..errors import InvalidResponseError
@@ -13,9 +11,9 @@ from ..errors import InvalidResponseError
 __all__ = ["RawResponse", "decode_json"]
 
 
-@attrs.frozen
-class RawResponse:
-    """A finished HTTP exchange: status, headers and the whole body."""
+class RawResponse(NamedTuple):
+    """A finished HTTP exchange: status, headers and the whole body (a tuple: one is made
+    per call)."""
 
     status: int
     headers: Mapping[str, str]
