@@ -335,7 +335,7 @@ class BulkSend:
                 if not isinstance(request, SendMessageRequest):
                     got = type(request).__name__
                     raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
-                blocked = stops.blocking(request.app_id)
+                blocked = stops.blocking(request.app_id) if stops.stopped else None
                 if blocked is None:
                     in_flight[index] = request
                     if limiter is not None:

@@ -90,11 +90,15 @@ class Stops:
 
     everything: BaseException | None = None
     apps: dict[str, BaseException] = attrs.field(factory=dict)
+    stopped: bool = attrs.field(default=False, init=False)
+    """Whether anything stopped yet (what every send checks first)."""
 
     def record(self, error: BaseException, app_id: str) -> bool:
         """Remember ``error`` if it stops later sends; True when it is the first to stop
         them (the sends already in flight when it came fail the same way: not news)."""
         scope = stop_scope(error)
+        if scope is not None:
+            self.stopped = True
         if scope is StopScope.ALL:
             if self.everything is not None:
                 return False

@@ -99,7 +99,6 @@ class CallState:
     __slots__ = (
         "_budget",
         "_jitter",
-        "_maybe_processed",
         "_policy",
         "_renewable",
         "_retries",
@@ -108,6 +107,7 @@ class CallState:
         "attempts",
         "deadline",
         "error",
+        "maybe_processed",
         "method",
         "path",
         "reason",
@@ -144,7 +144,8 @@ class CallState:
         self._jitter = jitter
         self._span = deadline
         self._retries: list[RetryRecord] | None = None
-        self._maybe_processed = False
+        self.maybe_processed = False
+        """Whether an attempt so far may have been processed without being confirmed."""
         self.deadline = now + deadline
         """Monotonic time at which the call ends, whatever it is doing."""
         self.timeout = timeout
@@ -159,11 +160,6 @@ class CallState:
         """The error to raise, after :attr:`Action.RAISE`."""
         if budget is not None:
             budget.record_call(now)
-
-    @property
-    def maybe_processed(self) -> bool:
-        """Whether an attempt so far may have been processed without being confirmed."""
-        return self._maybe_processed
 
     def attempt_deadline(self, now: float) -> float:
         """When an attempt starting at ``now`` times out: its timeout, or the call's deadline."""
@@ -272,7 +268,7 @@ class CallState:
             attempts=self.attempts,
             retries=tuple(self._retries or ()),
             replayed=self.replayed,
-            maybe_processed=self._maybe_processed,
+            maybe_processed=self.maybe_processed,
         )
 
     # --- internals -------------------------------------------------------------------------
@@ -295,7 +291,7 @@ class CallState:
         if budgeted and self._budget is not None and not self._budget.try_spend(now):
             note = f"not retried ({decision.reason}): the client retry budget is spent"
             return self._stop(error, processed=processed, note=note)
-        self._maybe_processed = self._maybe_processed or processed
+        self.maybe_processed = self.maybe_processed or processed
         if self._retries is None:
             self._retries = []
         self._retries.append(RetryRecord(decision.reason, delay))
@@ -310,8 +306,8 @@ class CallState:
 
     def _raise(self, error: ConversationError, *, processed: bool) -> ConversationError:
         self.reason = ""
-        self._maybe_processed = self._maybe_processed or processed
-        error.maybe_processed = self._maybe_processed
+        self.maybe_processed = self.maybe_processed or processed
+        error.maybe_processed = self.maybe_processed
         self.error = error
         return error
 

@@ -373,9 +373,11 @@ class Pacer:
         self._bucket.give_back()
 
     def accepted(self) -> None:
-        """An answer that was not a 429."""
+        """An answer that was not a 429 (once per request: only a regain does more than
+        count it)."""
         self._meter.mark()
-        self.adaptive.on_accepted()
+        if self.adaptive._regain_to:
+            self.adaptive.on_accepted()
 
     def throttled(self, now: float) -> float | None:
         """A 429; returns the new limit (None: still open).
@@ -396,7 +398,8 @@ class Pacer:
         return self.adaptive.on_throttled(now, meter.rate(now), share, accepted)
 
     def _take(self, now: float) -> bool:
-        rate = self.adaptive.current(now)
+        # While the limit is open (the usual case) a turn is only counted.
+        rate = None if self.adaptive._limit is None else self.adaptive.current(now)
         if rate is not None and not self._retimed(now, rate).try_take(now):
             return False
         self._meter.record(now)

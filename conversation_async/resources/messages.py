@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .._core.call import Reported
+from .._http.transport import Transport
+from ..config import ClientConfig
 from ..models import (
     AppMessage,
     ConversationChannel,
@@ -103,6 +105,10 @@ def _messages(page: ListMessagesResponse) -> builtins.list[ConversationMessage] 
 class MessagesResource(Resource):
     """Messages sent to and received from contacts."""
 
+    def __init__(self, transport: Transport, config: ClientConfig) -> None:
+        super().__init__(transport, config)
+        self._send_url = self._url("messages:send")  # built once: every send uses it
+
     @endpoint("POST", "/v1/projects/{project_id}/messages:send")
     async def send(
         self,
@@ -149,7 +155,7 @@ class MessagesResource(Resource):
             message_content_type=message_content_type,
         )
         result = await self._call_reported(
-            "POST", self._url("messages:send"), body=request, into=SendMessageResponse
+            "POST", self._send_url, body=request, into=SendMessageResponse
         )
         return result.unwrap()
 
@@ -165,10 +171,9 @@ class MessagesResource(Resource):
         bulk sends record); misuse (not a request, no ``app_id``) raises at once."""
         if not isinstance(request, SendMessageRequest):
             raise TypeError(f"expected a SendMessageRequest, got {type(request).__name__}")
-        require(app_id=request.app_id)
-        return self._call_reported(
-            "POST", self._url("messages:send"), body=request, into=SendMessageResponse
-        )
+        if not request.app_id:
+            require(app_id=request.app_id)
+        return self._call_reported("POST", self._send_url, body=request, into=SendMessageResponse)
 
     @endpoint("GET", "/v1/projects/{project_id}/messages/{message_id}")
     async def get(
