@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["JSONDecodeError", "dumps", "loads"]
+__all__ = ["JSONDecodeError", "dumps", "dumps_sorted", "loads"]
 
 JSONDecodeError = orjson.JSONDecodeError
 """Raised for invalid JSON or UTF-8; a subclass of ``ValueError``."""
@@ -33,6 +33,11 @@ def dumps(value: Any) -> bytes:
     """
     encoded = orjson.dumps(value, option=_DUMPS_OPTIONS)
     return memoryview(encoded).tobytes() if len(encoded) <= _SMALL_BYTES else encoded
+
+
+def dumps_sorted(value: Any) -> bytes:
+    """Compact JSON with object keys sorted: the same bytes for equal values (digests)."""
+    return orjson.dumps(value, option=_DUMPS_OPTIONS | orjson.OPT_SORT_KEYS)
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:

@@ -39,13 +39,19 @@ from collections.abc import (
     Iterator,
     Sized,
 )
+from os import PathLike
 from types import TracebackType
 from typing import Any, Self
 
 import attrs
 
+from . import serde
+from ._campaign import Campaign, Reconcile, Row, RowKey, as_journal
 from ._core.call import Reported
+from ._core.campaign import JournalEntry, JournalState, split_tag
 from ._http.ratelimit import RateLimiter
+from ._http.transport import Transport
+from ._journal import Journal, JournalInfo, SqliteJournal
 from .bulk_report import (
     BulkProgress,
     BulkSummary,
@@ -55,11 +61,33 @@ from .bulk_report import (
     classify_error,
     error_label,
 )
-from .errors import ClientStateError
+from .config import ClientConfig
+from .errors import CampaignMismatchError, ClientStateError, JournalError
 from .models import SendMessageRequest, SendMessageResponse
 from .resources.messages import MessagesResource
 
-__all__ = ["BulkMessagesResource", "BulkResult", "BulkSend", "Requests"]
+__all__ = [
+    "BulkMessagesResource",
+    "BulkResult",
+    "BulkSend",
+    "Journal",
+    "JournalEntry",
+    "JournalInfo",
+    "JournalState",
+    "Reconcile",
+    "Requests",
+    "RowKey",
+    "SqliteJournal",
+    "split_tag",
+]
+
+_JOURNAL_STATE = {
+    Outcome.SENT: JournalState.SENT,
+    Outcome.FAILED: JournalState.FAILED,
+    Outcome.AMBIGUOUS: JournalState.AMBIGUOUS,
+    Outcome.INTERRUPTED: JournalState.INTERRUPTED,
+    Outcome.NOT_ATTEMPTED: JournalState.NOT_ATTEMPTED,
+}
 
 logger = logging.getLogger("conversation_async.bulk")
 
@@ -84,6 +112,11 @@ class BulkResult:
     """An attempt that got no confirmation may have been processed. For a failure that is
     the ``ambiguous`` outcome; for a sent message (possible only with
     ``retry_non_idempotent``) the contact may receive it twice."""
+    key: str | None = None
+    """The input's key in the campaign journal (None without a journal)."""
+    resumed: bool = False
+    """No request was made for it in this run: the journal showed it sent, or an earlier
+    run's send was found by reconciliation (``response`` is then rebuilt from that)."""
 
     @property
     def ok(self) -> bool:
@@ -112,6 +145,7 @@ class _Source:
         else:
             self._sync = iter(requests)
         self.next_index = 0
+        self.exhausted = False
 
     @property
     def synchronous(self) -> bool:
@@ -125,6 +159,7 @@ class _Source:
         try:
             request = next(self._sync)
         except StopIteration:
+            self.exhausted = True
             return None
         index = self.next_index
         self.next_index += 1
@@ -139,6 +174,7 @@ class _Source:
             try:
                 request = await anext(self._async)
             except StopAsyncIteration:
+                self.exhausted = True
                 return None
         index = self.next_index
         self.next_index += 1
@@ -168,6 +204,7 @@ class BulkSend:
         rate_limit: float | None = None,
         progress: ProgressCallback | None = None,
         progress_interval: float = 0.1,
+        campaign: Campaign | None = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
@@ -179,10 +216,11 @@ class BulkSend:
         self._batch_limiter = RateLimiter(rate_limit) if rate_limit is not None else None
         self._progress = progress
         self._progress_interval = progress_interval
+        self._campaign = campaign
         self._total = len(requests) if isinstance(requests, Sized) else None
         self._started = False
         self._generator: AsyncGenerator[BulkResult, None] | None = None
-        self._in_flight: dict[int, SendMessageRequest] = {}
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._counts = dict.fromkeys(Outcome, 0)
         self._errors: dict[str, int] = {}
         self._latencies = LatencyHistogram()
@@ -193,6 +231,10 @@ class BulkSend:
         self._maybe_processed = 0
         self._interrupted: tuple[int, ...] = ()
         self._stops = Stops()
+        self._stopping = False
+        self._interrupting = False
+        self._grace: asyncio.TimerHandle | None = None
+        self._closing = False
 
     # --- consuming ----------------------------------------------------------------------
 
@@ -217,6 +259,36 @@ class BulkSend:
         if self._generator is not None:
             await self._generator.aclose()
 
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop gracefully: pull no more inputs, give the sends in flight ``grace`` seconds
+        to finish, then cut them short; each comes back as a result with outcome
+        ``interrupted`` and the iteration (or :meth:`run`) ends normally. Call it again
+        with a shorter grace (``0``: at once) to cut sooner; safe from a signal handler
+        installed with ``loop.add_signal_handler``."""
+        if grace < 0:
+            raise ValueError(f"grace must be >= 0, got {grace!r}")
+        self._stopping = True
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        if grace == 0:
+            self._interrupt()
+        else:
+            self._grace = asyncio.get_running_loop().call_later(grace, self._interrupt)
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called."""
+        return self._stopping
+
+    def _interrupt(self) -> None:
+        self._grace = None
+        if self._interrupting:
+            return  # each send in flight is cut once
+        self._interrupting = True
+        for task in self._in_flight.values():
+            task.cancel()
+
     async def run(self) -> BulkSummary:
         """Send everything, ignoring individual results; returns the summary.
 
@@ -224,6 +296,7 @@ class BulkSend:
         """
         self._start()
         source = _Source(self._requests)
+        await self._open()
         workers = self._spawn(source, None)
         finished = False
         try:
@@ -274,6 +347,10 @@ class BulkSend:
         self._started = True
         self._started_at = time.monotonic()
 
+    async def _open(self) -> None:
+        if self._campaign is not None:
+            await self._campaign.open()
+
     def _spawn(self, source: _Source, queue: asyncio.Queue[Any] | None) -> list[asyncio.Task[None]]:
         return [asyncio.create_task(self._worker(source, queue)) for _ in range(self._concurrency)]
 
@@ -281,20 +358,30 @@ class BulkSend:
         self, source: _Source, workers: list[asyncio.Task[None]], *, finished: bool
     ) -> None:
         """Cancel and await the workers; note what was cut short unless all ``finished``."""
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        self._closing = True
         if not finished:
             self._interrupted = tuple(sorted(self._in_flight))
+        if (not finished or self._stopping) and not source.exhausted:
             self._not_attempted_from = source.next_index
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-        await source.aclose()
-        self._in_flight.clear()
-        self._ended_at = time.monotonic()
-        self._report(force=True)
+        try:
+            await source.aclose()
+        finally:
+            self._in_flight.clear()
+            self._ended_at = time.monotonic()
+            if self._campaign is not None:
+                await self._campaign.aclose()
+            self._report(force=True)
 
     async def _results(self) -> AsyncGenerator[BulkResult, None]:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._concurrency)
         source = _Source(self._requests)
+        await self._open()
         workers = self._spawn(source, queue)
         finished = False
         try:
@@ -316,17 +403,20 @@ class BulkSend:
             await self._stop(source, workers, finished=finished)
 
     async def _worker(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
-        """Send inputs until none are left. Results go to ``queue``; without one (``run``)
-        they are recorded here, and misuse raises here. Whatever goes wrong inside reaches
-        the consumer: a worker never ends without saying why. (One frame: every await of a
-        send in flight resumes through it.)"""
+        """Send inputs until none are left (or :meth:`stop`). Results go to ``queue``;
+        without one (``run``) they are recorded here, and misuse raises here. Whatever goes
+        wrong inside reaches the consumer: a worker never ends without saying why. (One
+        frame: every await of a send in flight resumes through it.)"""
         send = self._send
         limiter = self._batch_limiter
         stops = self._stops
         in_flight = self._in_flight
+        campaign = self._campaign
         synchronous = source.synchronous
+        task = asyncio.current_task()
+        assert task is not None  # noqa: S101 - workers are tasks
         try:
-            while True:
+            while not self._stopping:
                 # The caller's iterator failing stops the batch.
                 pulled = source.pull_now() if synchronous else await source.pull()
                 if pulled is None:
@@ -336,21 +426,31 @@ class BulkSend:
                     got = type(request).__name__
                     raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
                 blocked = stops.blocking(request.app_id) if stops.stopped else None
+                row: Row | None = None
+                result: BulkResult | None = None
                 if blocked is None:
-                    in_flight[index] = request
-                    if limiter is not None:
-                        await limiter.acquire()
-                        blocked = stops.blocking(request.app_id)  # stopped during the wait?
-                        if blocked is not None:
-                            del in_flight[index]
-                if blocked is not None:
-                    result = BulkResult(
-                        index, request, Outcome.NOT_ATTEMPTED, error=blocked, attempts=0
-                    )
-                else:
+                    in_flight[index] = task
                     started = time.monotonic()
+                    sending = False
                     try:
-                        sent = await send(request)
+                        if campaign is not None:
+                            row = await campaign.plan(index, request)
+                            result = _settled(index, request, row)
+                        if result is None and limiter is not None:
+                            await limiter.acquire()
+                            blocked = stops.blocking(request.app_id)  # stopped during the wait?
+                        if result is None and blocked is None:
+                            sending = True
+                            sent = await send(request if row is None else row.request)
+                            result = _result(index, request, sent, time.monotonic() - started)
+                            error = sent.error
+                            if error is not None:
+                                if isinstance(error, ClientStateError):
+                                    raise error  # the client is closed: no send can succeed
+                                if stops.record(error, request.app_id):
+                                    logger.warning("send_many stops sending: %s", error)
+                    except (CampaignMismatchError, JournalError):
+                        raise
                     except (ValueError, TypeError) as exc:  # refused before any request
                         result = BulkResult(
                             index,
@@ -360,15 +460,30 @@ class BulkSend:
                             latency=time.monotonic() - started,
                             attempts=0,
                         )
-                    else:
-                        result = _result(index, request, sent, time.monotonic() - started)
-                        error = sent.error
-                        if error is not None:
-                            if isinstance(error, ClientStateError):
-                                raise error  # the client is closed: no send can succeed
-                            if stops.record(error, request.app_id):
-                                logger.warning("send_many stops sending: %s", error)
+                    except asyncio.CancelledError:
+                        if not self._interrupting or self._closing:
+                            raise
+                        task.uncancel()  # stop() cut this send short: a result, not an end
+                        result = BulkResult(
+                            index,
+                            request,
+                            Outcome.INTERRUPTED if sending else Outcome.NOT_ATTEMPTED,
+                            latency=time.monotonic() - started,
+                            attempts=1 if sending else 0,
+                            maybe_processed=sending,
+                        )
                     del in_flight[index]
+                if result is None:
+                    result = BulkResult(
+                        index, request, Outcome.NOT_ATTEMPTED, error=blocked, attempts=0
+                    )
+                if row is not None:
+                    if row.key != result.key:
+                        result = attrs.evolve(result, key=row.key)
+                    if not result.resumed and row.doubt is None:
+                        await campaign.finish(  # type: ignore[union-attr]
+                            row, _JOURNAL_STATE[result.outcome], result.response, result.error
+                        )
                 if queue is None:
                     self._record(result)
                 else:
@@ -379,8 +494,7 @@ class BulkSend:
             if queue is not None:
                 await queue.put(_WORKER_DONE)
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is None or task.cancelling():
+            if task.cancelling():
                 raise  # the batch is being stopped
             # A send was cancelled from outside (not by this batch): nobody would learn of it.
             await _give_up(queue, RuntimeError("a send was cancelled from outside the batch"))
@@ -428,6 +542,28 @@ def _result(
     )
 
 
+def _settled(index: int, request: SendMessageRequest, row: Row) -> BulkResult | None:
+    """The result of a journaled row that needs no send this run, or None to send it."""
+    if row.doubt is not None:
+        return BulkResult(
+            index,
+            request,
+            Outcome.AMBIGUOUS,
+            error=row.doubt,
+            attempts=0,
+            maybe_processed=True,
+            key=row.key,
+        )
+    known = row.outcome
+    if known is None:
+        return None
+    accepted = serde.parse_timestamp(known.accepted_time) if known.accepted_time else None
+    response = SendMessageResponse(message_id=known.message_id or "", accepted_time=accepted)
+    return BulkResult(
+        index, request, Outcome.SENT, response=response, attempts=0, key=row.key, resumed=True
+    )
+
+
 async def _give_up(queue: asyncio.Queue[Any] | None, error: BaseException) -> None:
     """Stop the batch with ``error``: raised at once by ``run``, else by the consumer."""
     if queue is None:
@@ -438,6 +574,10 @@ async def _give_up(queue: asyncio.Queue[Any] | None, error: BaseException) -> No
 class BulkMessagesResource(MessagesResource):
     """``client.messages``: every call of :class:`MessagesResource`, plus :meth:`send_many`."""
 
+    def __init__(self, transport: Transport, config: ClientConfig) -> None:
+        super().__init__(transport, config)
+        self._deadline = config.deadline
+
     def send_many(
         self,
         requests: Requests,
@@ -445,18 +585,38 @@ class BulkMessagesResource(MessagesResource):
         concurrency: int = 64,
         rate_limit: float | None = None,
         progress: ProgressCallback | None = None,
+        journal: Journal | str | PathLike[str] | None = None,
+        key: RowKey | None = None,
+        reconcile: Reconcile | None = None,
     ) -> BulkSend:
         """Send many prepared requests; iterate the result for one :class:`BulkResult` each.
 
         ``requests`` may be any (async) iterable, consumed lazily; at most ``concurrency``
         sends run at once; ``rate_limit`` caps this batch's sends per second (the client's
         own shared limit applies too); ``progress`` gets counts about ten times a second.
-        See :mod:`conversation_async.bulk`.
+
+        ``journal`` (a path for a SQLite journal, or a :class:`Journal`) makes it a
+        resumable campaign: every row is journaled before it is sent, and running the same
+        campaign again sends only what certainly was not sent, after looking for rows in
+        doubt as ``reconcile`` says. ``key(index, request)`` names each row (default: its
+        index). See :mod:`conversation_async.bulk`.
         """
+        campaign = None
+        if journal is not None:
+            campaign = Campaign(
+                as_journal(journal),
+                self,
+                key=key,
+                reconcile=reconcile if reconcile is not None else Reconcile(),
+                longest_call=self._deadline,
+            )
+        elif key is not None or reconcile is not None:
+            raise ValueError("key and reconcile need a journal")
         return BulkSend(
             self._send_reported,
             requests,
             concurrency=concurrency,
             rate_limit=rate_limit,
             progress=progress,
+            campaign=campaign,
         )

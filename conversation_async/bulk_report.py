@@ -11,6 +11,8 @@ An outcome says what the caller can conclude about one message:
   first (its ``message_metadata``, or its MESSAGE_DELIVERY callback).
 - ``NOT_ATTEMPTED``: never sent, because an earlier send failed in a way that every later
   one would too (:func:`stop_scope`): safe to send again once the cause is fixed.
+- ``INTERRUPTED``: the send was cut short by :meth:`BulkSend.stop` while in flight: it may
+  have been accepted (a journaled campaign reconciles it on resume).
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
     AMBIGUOUS = "ambiguous"
     NOT_ATTEMPTED = "not_attempted"
+    INTERRUPTED = "interrupted"
+
+
+_ALWAYS_SHOWN = (Outcome.SENT, Outcome.FAILED, Outcome.AMBIGUOUS)
 
 
 def classify_error(error: BaseException) -> Outcome:
@@ -212,7 +218,7 @@ class BulkSummary:
         counts = ", ".join(
             f"{self.by_outcome.get(o.value, 0):,} {o.value.replace('_', ' ')}"
             for o in Outcome
-            if o is not Outcome.NOT_ATTEMPTED or self.by_outcome.get(o.value)
+            if o in _ALWAYS_SHOWN or self.by_outcome.get(o.value)
         )
         lines = [
             f"{self.total:,} messages in {self.wall_time:.2f} s ({self.rate:,.0f}/s): {counts}",

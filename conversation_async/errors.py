@@ -7,6 +7,8 @@
     ├── ClientStateError                client closed, or used from another event loop
     ├── SerializationError              JSON that does not fit a model (also a ValueError)
     ├── CallbackParseError              a callback body that is not a Sinch event (also ValueError)
+    ├── JournalError                    a campaign journal cannot be opened, read or written
+    │   └── CampaignMismatchError       the input does not match the journal's campaign (ValueError)
     ├── NoResponseError                 no HTTP answer came back
     │   ├── TransportError              connection, DNS or TLS failure, or the connection broke
     │   └── RequestTimeoutError         per-attempt timeout or overall deadline passed
@@ -46,11 +48,13 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CallbackParseError",
+    "CampaignMismatchError",
     "ClientStateError",
     "ConfigurationError",
     "ConflictError",
     "ConversationError",
     "InvalidResponseError",
+    "JournalError",
     "NoResponseError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -100,6 +104,16 @@ class SerializationError(ConversationError, ValueError):
 
 class CallbackParseError(ConversationError, ValueError):
     """A callback body that is not JSON, not an object, or carries no event payload."""
+
+
+class JournalError(ConversationError):
+    """A campaign journal cannot be opened (in use by another run), read or written."""
+
+
+class CampaignMismatchError(JournalError, ValueError):
+    """This run's input does not match the journal's campaign: a row's request differs
+    from the one journaled under its key, or two inputs share a key. Nothing of the
+    mismatching row was sent."""
 
 
 class NoResponseError(ConversationError):

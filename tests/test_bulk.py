@@ -278,7 +278,13 @@ async def test_summary_counts_outcomes_errors_and_latency(emulator: Emulator) ->
     async with emulator.client(retry=NO_RETRY) as client:
         summary = await client.messages.send_many(requests(20), concurrency=1).run()
     assert summary.total == 20
-    assert summary.by_outcome == {"sent": 19, "failed": 1, "ambiguous": 0, "not_attempted": 0}
+    assert summary.by_outcome == {
+        "sent": 19,
+        "failed": 1,
+        "ambiguous": 0,
+        "not_attempted": 0,
+        "interrupted": 0,
+    }
     assert summary.by_error == {"HTTP 400": 1}
     assert summary.p50_latency is not None
     assert summary.p95_latency is not None

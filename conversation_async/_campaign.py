@@ -1,0 +1,258 @@
+"""A journaled campaign: the I/O around :mod:`._core.campaign` for ``send_many``.
+
+Before a row's request goes out it is journaled *in flight*; after, its outcome. A row the
+journal shows may have been accepted (in flight, ambiguous, interrupted) is reconciled
+first: its recipient's messages are listed around the journaled attempt and searched for
+the row's tag, carried at the end of ``message_metadata``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import attrs
+
+from . import _jsoncodec, serde
+from ._core.campaign import (
+    CampaignMismatch,
+    JournalEntry,
+    JournalState,
+    Next,
+    campaign_tag,
+    check_key,
+    fingerprint,
+    has_tag,
+    next_step,
+    reconcile_window,
+    settle_wait,
+    tagged_metadata,
+)
+from ._journal import Journal, SqliteJournal
+from .errors import CampaignMismatchError, ConversationError, JournalError
+from .models import (
+    ContactRecipient,
+    ConversationChannel,
+    ConversationDirection,
+    ConversationMessage,
+    IdentifiedRecipient,
+    MessageSource,
+    SendMessageRequest,
+    SendMessageResponse,
+)
+from .resources.messages import MessagesResource
+
+__all__ = ["Campaign", "Reconcile", "RowKey", "as_journal"]
+
+RowKey = Callable[[int, SendMessageRequest], str]
+"""Gives an input's key from its index and request (default: the index)."""
+
+
+@attrs.frozen
+class Reconcile:
+    """How a row in doubt is looked for before it is sent again.
+
+    ``settle``: seconds after the journaled attempt before "not found" is trusted (a
+    message the API accepted must be listed by then). ``clock_skew``: seconds by which
+    this machine's clock and the API's may disagree (widens the searched window).
+    ``messages_source``: where the app's messages are stored: the API default
+    (``CONVERSATION_SOURCE``) or ``DISPATCH_SOURCE`` for apps in DISPATCH mode.
+    """
+
+    settle: float = 60.0
+    clock_skew: float = 300.0
+    messages_source: MessageSource | str | None = None
+
+
+def as_journal(journal: Journal | str | os.PathLike[str]) -> Journal:
+    """A journal object, or a :class:`SqliteJournal` on a path."""
+    if isinstance(journal, str | os.PathLike):
+        return SqliteJournal(journal)
+    if not isinstance(journal, Journal):
+        raise TypeError(f"journal must be a path or a Journal, got {type(journal).__name__}")
+    return journal
+
+
+@attrs.define(slots=True)
+class Row:
+    """One input's journaled send in progress."""
+
+    key: str
+    fingerprint: str
+    request: SendMessageRequest
+    """What is sent: the input with the row's tag in ``message_metadata``."""
+    attempted_at: float
+    attempts: int
+    outcome: JournalEntry | None = None
+    """Set when the row needs no send: known sent, or found by reconciliation."""
+    doubt: ConversationError | None = None
+    """Set when reconciliation could not decide (the row stays in doubt)."""
+
+
+class Campaign:
+    """The journal side of one ``send_many`` run."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        messages: MessagesResource,
+        *,
+        key: RowKey | None,
+        reconcile: Reconcile,
+        longest_call: float,
+    ) -> None:
+        self._journal = journal
+        self._messages = messages
+        self._key = key
+        self._reconcile = reconcile
+        self._longest_call = longest_call
+        self._campaign_id = ""
+        self._run = 0
+
+    async def open(self) -> None:
+        info = await self._journal.open()
+        self._campaign_id, self._run = info.campaign_id, info.run
+
+    async def aclose(self) -> None:
+        await self._journal.aclose()
+
+    async def plan(self, index: int, request: SendMessageRequest) -> Row:
+        """Journal the row and decide: send it (journaled in flight), or not (``outcome``
+        or ``doubt`` set). Raises :class:`CampaignMismatchError` for input that does not
+        fit the journal."""
+        key = check_key(self._key(index, request) if self._key is not None else str(index))
+        body = _jsoncodec.dumps_sorted(serde.unstructure(request))
+        digest = fingerprint(body)
+        tag = campaign_tag(self._campaign_id, key)
+        tagged = attrs.evolve(
+            request, message_metadata=tagged_metadata(request.message_metadata, tag)
+        )
+        now = time.time()
+        earlier = await self._journal.begin(key, digest, now)
+        try:
+            step = next_step(earlier, digest, self._run)
+        except CampaignMismatch as exc:
+            raise CampaignMismatchError(str(exc)) from None
+        if earlier is None:
+            return Row(key, digest, tagged, now, 1)
+        row = Row(key, digest, tagged, now, earlier.attempts + 1)
+        if step is Next.SKIP:
+            row.outcome = earlier
+            return row
+        if step is Next.RECONCILE:
+            assert earlier.attempted_at is not None  # noqa: S101 - in doubt means attempted
+            try:
+                found = await self._find(tagged, tag, earlier.attempted_at)
+            except ConversationError as exc:
+                row.doubt = exc
+                return row
+            if found is not None:
+                row.outcome = attrs.evolve(
+                    earlier,
+                    state=JournalState.SENT,
+                    run=self._run,
+                    message_id=found.id,
+                    accepted_time=_format_time(found.accept_time),
+                    error=None,
+                )
+                await self._journal.record(row.outcome)
+                return row
+        await self._journal.record(self._entry(row, JournalState.IN_FLIGHT))
+        return row
+
+    async def finish(
+        self,
+        row: Row,
+        state: JournalState,
+        response: SendMessageResponse | None,
+        error: BaseException | None,
+    ) -> None:
+        """Journal the row's outcome."""
+        await self._journal.record(self._entry(row, state, response, error))
+
+    def _entry(
+        self,
+        row: Row,
+        state: JournalState,
+        response: SendMessageResponse | None = None,
+        error: BaseException | None = None,
+    ) -> JournalEntry:
+        return JournalEntry(
+            row.key,
+            row.fingerprint,
+            state,
+            self._run,
+            row.attempted_at,
+            response.message_id if response is not None else None,
+            _format_time(response.accepted_time) if response is not None else None,
+            _describe(error),
+            row.attempts,
+        )
+
+    async def _find(
+        self, request: SendMessageRequest, tag: str, attempted_at: float
+    ) -> ConversationMessage | None:
+        """The stored message carrying ``tag``, or None once ``settle`` has passed."""
+        found = await self._search(request, tag, attempted_at)
+        if found is not None:
+            return found
+        wait = settle_wait(attempted_at, time.time(), self._reconcile.settle)
+        if wait <= 0:
+            return None
+        await asyncio.sleep(wait)
+        return await self._search(request, tag, attempted_at)
+
+    async def _search(
+        self, request: SendMessageRequest, tag: str, attempted_at: float
+    ) -> ConversationMessage | None:
+        """Look for ``tag`` wherever the message can be stored: under each channel identity
+        of the recipient (the API may fall back to any of them), or under the contact."""
+        start, end = reconcile_window(
+            attempted_at, longest_call=self._longest_call, clock_skew=self._reconcile.clock_skew
+        )
+        source = self._reconcile.messages_source
+        recipient = request.recipient
+        places: list[tuple[str | None, str | None, ConversationChannel | str | None]]
+        if isinstance(recipient, ContactRecipient):
+            places = [(recipient.contact_id, None, None)]
+        elif isinstance(recipient, IdentifiedRecipient):
+            places = [
+                (None, identity.identity, identity.channel)
+                for identity in recipient.identified_by.channel_identities
+            ]
+        else:
+            raise JournalError(f"cannot reconcile a send to a {type(recipient).__name__}")
+        for contact_id, identity, channel in places:
+            listing = self._messages.list(
+                app_id=request.app_id,
+                contact_id=contact_id,
+                channel_identity=identity,
+                channel=channel,
+                start_time=_utc(start),
+                end_time=_utc(end),
+                messages_source=source,
+                direction=ConversationDirection.TO_CONTACT,
+                page_size=100,
+            )
+            async for message in listing:
+                if has_tag(message.metadata, tag):
+                    return message
+        return None
+
+
+def _describe(error: BaseException | None) -> str | None:
+    if error is None:
+        return None
+    text = str(error)
+    return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _format_time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
