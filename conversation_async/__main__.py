@@ -37,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "send-bulk":
         from ._bulk_cli import run
 
-        return asyncio.run(run(args))
+        args.argv = list(sys.argv[1:] if argv is None else argv)
+        try:
+            return asyncio.run(run(args))
+        except KeyboardInterrupt:  # before or after the send's own signal handling
+            return 130
     from ._demo import run_demo
 
     return asyncio.run(run_demo())

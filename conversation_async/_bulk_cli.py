@@ -9,7 +9,11 @@ credentials are set.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
+import json
+import shlex
+import signal
 import string
 import sys
 import time
@@ -17,10 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from .bulk import Requests
+from .bulk import BulkResult, Reconcile, Requests
 from .bulk_report import BulkProgress, BulkSummary
 from .client import ConversationClient
 from .config import credentials_in_env
+from .errors import JournalError
 from .models import (
     AppMessage,
     AppMessageContent,
@@ -126,6 +131,8 @@ def render_progress(progress: BulkProgress, width: int = 24) -> str:
     counts = f"sent {progress.sent:,}  failed {progress.failed:,}  ambiguous {progress.ambiguous:,}"
     if progress.not_attempted:
         counts += f"  not attempted {progress.not_attempted:,}"
+    if progress.interrupted:
+        counts += f"  interrupted {progress.interrupted:,}"
     parts.append(f"{counts}  in flight {progress.in_flight:,}  {progress.rate:,.0f}/s")
     if progress.total and progress.rate > 0 and progress.done < progress.total:
         parts.append(f"eta {(progress.total - progress.done) / progress.rate:.0f}s")
@@ -170,6 +177,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--language-code")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate-limit", type=float, help="max sends per second")
+    journal = parser.add_mutually_exclusive_group()
+    journal.add_argument(
+        "--journal", type=Path, help="campaign journal (default: the CSV's path + .journal)"
+    )
+    journal.add_argument(
+        "--no-journal", action="store_true", help="no journal: a crash cannot be resumed"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the campaign of an existing journal"
+    )
+    parser.add_argument("--results", type=Path, help="write one CSV row per input row here")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=10.0,
+        help="seconds sends in flight may finish after Ctrl-C/SIGTERM (default 10)",
+    )
+    parser.add_argument(
+        "--reconcile-settle",
+        type=float,
+        default=Reconcile().settle,
+        help="seconds after an attempt before a send in doubt that is not found is resent",
+    )
 
 
 async def send_with_progress(
@@ -204,10 +235,103 @@ async def run(args: argparse.Namespace) -> int:
         return await _send(emulator.client(), args, args.app_id or "bulk-demo", target)
 
 
+EXIT_SENT = 0
+EXIT_INCOMPLETE = 1
+EXIT_USAGE = 2
+EXIT_FATAL = 3
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+"""Exit status of ``send-bulk``: all sent; some failed, ambiguous or interrupted; usage or
+credentials; stopped on a fatal error (refused credentials, unknown app); interrupted by
+SIGINT / SIGTERM (128 + the signal's number)."""
+
+RESULT_COLUMNS = ("row", "channel", "identity", "outcome", "message_id", "error")
+
+
+def exit_status(summary: BulkSummary, rows: int, signalled: signal.Signals | None) -> int:
+    """The exit status for a finished (or stopped) send-bulk run."""
+    if signalled is not None:
+        return EXIT_SIGNAL[signalled]
+    if summary.stopped_by:
+        return EXIT_FATAL
+    return EXIT_SENT if summary.by_outcome.get("sent", 0) == rows else EXIT_INCOMPLETE
+
+
+def journal_path(args: argparse.Namespace) -> Path | None:
+    """Where the campaign's journal lives (None with ``--no-journal``)."""
+    if args.no_journal:
+        return None
+    return args.journal if args.journal is not None else Path(f"{args.csv}.journal")
+
+
+def journal_problem(path: Path | None, *, resume: bool) -> str | None:
+    """Why the journal cannot be used as asked, or None."""
+    if path is None:
+        return "--resume needs a journal" if resume else None
+    if path.exists() and not resume:
+        return (
+            f"{path} holds a campaign already: pass --resume to continue it, "
+            "or remove the file to start over"
+        )
+    if resume and not path.exists():
+        return f"--resume: no journal at {path}"
+    return None
+
+
+def resume_command(argv: list[str]) -> str:
+    """The command that continues this campaign."""
+    again = [a for a in argv if a != "--resume"]
+    return shlex.join([Path(sys.executable).name, "-m", "conversation_async", *again, "--resume"])
+
+
+class ResultsFile:
+    """``--results``: one CSV row per input row, written as results come."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow(RESULT_COLUMNS)
+
+    def write(self, result: BulkResult) -> None:
+        identity = result.request.recipient
+        channel, address = _first_identity(identity)
+        error = result.error
+        self._writer.writerow(
+            (
+                result.index + 1,
+                channel,
+                address,
+                result.outcome.value,
+                result.response.message_id if result.response is not None else "",
+                "" if error is None else f"{type(error).__name__}: {error}"[:500],
+            )
+        )
+
+    def write_unattempted(self, requests: CsvRequests, start: int) -> None:
+        """Rows from index ``start`` on, never pulled: ``not_attempted``."""
+        for index, request in enumerate(requests):
+            if index >= start:
+                channel, address = _first_identity(request.recipient)
+                self._writer.writerow((index + 1, channel, address, "not_attempted", "", ""))
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _first_identity(recipient: object) -> tuple[str, str]:
+    if isinstance(recipient, IdentifiedRecipient):
+        first = recipient.identified_by.channel_identities[0]
+        return str(first.channel), first.identity
+    return "", ""
+
+
 async def _send(
     client: ConversationClient, args: argparse.Namespace, app_id: str, target: str
 ) -> int:
+    journal = journal_path(args)
+    problem = journal_problem(journal, resume=args.resume)
     try:
+        if problem is not None:
+            raise ValueError(problem)
         requests = CsvRequests(
             args.csv,
             app_id=app_id,
@@ -219,11 +343,63 @@ async def _send(
     except (OSError, ValueError) as exc:
         await client.aclose()
         print(f"send-bulk: {exc}", file=sys.stderr)
-        return 2
-    print(f"sending {args.csv} to {target} (app {app_id})", file=sys.stderr)
+        return EXIT_USAGE
+    resumed = " (resuming)" if args.resume else ""
+    where = f", journal {journal}{resumed}" if journal is not None else ""
+    print(f"sending {args.csv} to {target} (app {app_id}){where}", file=sys.stderr)
+    results = ResultsFile(args.results) if args.results is not None else None
+    bar = ProgressBar()
+    signalled: list[signal.Signals] = []
     async with client:
-        summary = await send_with_progress(
-            client, requests, concurrency=args.concurrency, rate_limit=args.rate_limit
+        bulk = client.messages.send_many(
+            requests,
+            concurrency=args.concurrency,
+            rate_limit=args.rate_limit,
+            progress=bar,
+            journal=journal,
+            reconcile=Reconcile(settle=args.reconcile_settle) if journal is not None else None,
         )
-    print(summary.format())
-    return 0 if summary.by_outcome.get("sent", 0) == summary.total else 1
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signum: signal.Signals) -> None:
+            first = not signalled
+            signalled.append(signum)
+            if first:
+                bulk.stop(args.grace)
+                print(
+                    f"\n{signum.name}: stopping; sends in flight have {args.grace:g} s to "
+                    "finish (again to cut them short)",
+                    file=sys.stderr,
+                )
+            else:
+                bulk.stop(0)
+
+        for signum in EXIT_SIGNAL:
+            loop.add_signal_handler(signum, on_signal, signum)
+        try:
+            async with bulk as outcomes:
+                async for result in outcomes:
+                    if results is not None:
+                        results.write(result)
+        except JournalError as exc:  # CampaignMismatchError included
+            print(f"\nsend-bulk: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        finally:
+            for signum in EXIT_SIGNAL:
+                loop.remove_signal_handler(signum)
+            bar.close()
+            if results is not None:
+                start = bulk.summary().not_attempted_from
+                if start is not None:
+                    results.write_unattempted(requests, start)
+                results.close()
+    summary = bulk.summary()
+    status = exit_status(summary, len(requests), signalled[0] if signalled else None)
+    resume = resume_command(args.argv) if journal is not None and status != EXIT_SENT else None
+    if args.json:
+        print(json.dumps({**summary.as_dict(), "exit_status": status, "resume": resume}))
+    else:
+        print(summary.format())
+    if resume is not None:
+        print(f"to resume: {resume}", file=sys.stderr)
+    return status

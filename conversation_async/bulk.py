@@ -321,6 +321,7 @@ class BulkSend:
             elapsed=end - self._started_at if self._started else 0.0,
             total=self._total,
             not_attempted=self._counts[Outcome.NOT_ATTEMPTED],
+            interrupted=self._counts[Outcome.INTERRUPTED],
         )
 
     def summary(self) -> BulkSummary:

@@ -21,6 +21,7 @@ import enum
 import math
 from collections import Counter
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -181,6 +182,7 @@ class BulkProgress:
     elapsed: float
     total: int | None = None
     not_attempted: int = 0
+    interrupted: int = 0
 
     @property
     def rate(self) -> float:
@@ -212,6 +214,14 @@ class BulkSummary:
     @property
     def rate(self) -> float:
         return self.total / self.wall_time if self.wall_time > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (and ``rate``), e.g. for ``send-bulk --json``."""
+        fields = attrs.asdict(self)
+        fields["interrupted"] = list(self.interrupted)
+        fields["stopped_by"] = list(self.stopped_by)
+        fields["rate"] = self.rate
+        return fields
 
     def format(self) -> str:
         """A few human-readable lines."""
