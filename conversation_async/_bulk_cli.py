@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from ._cli_target import add_emulator_argument, choose_target, connect
 from .bulk import Requests
 from .bulk_report import BulkProgress, BulkSummary
 from .client import ConversationClient
-from .config import credentials_in_env
 from .models import (
     AppMessage,
     AppMessageContent,
@@ -162,7 +162,10 @@ class ProgressBar:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", type=Path, required=True, help="recipients (channel,identity,...)")
-    parser.add_argument("--app-id", help="sending app (default: an emulator app)")
+    parser.add_argument(
+        "--app-id", help="sending app (required with the real API; default: an emulator app)"
+    )
+    add_emulator_argument(parser)
     body = parser.add_mutually_exclusive_group(required=True)
     body.add_argument("--text", help="message text; {column} is replaced per row")
     body.add_argument("--template-id", help="omni template; other columns are its parameters")
@@ -192,16 +195,15 @@ async def send_with_progress(
 
 async def run(args: argparse.Namespace) -> int:
     """The send-bulk command; exit status 0 only when every message was sent."""
-    if credentials_in_env():
-        if not args.app_id:
-            print("--app-id is required with the real API", file=sys.stderr)
-            return 2
-        return await _send(ConversationClient.from_env(), args, args.app_id, "Sinch API")
-    from .testing import Emulator
-
-    async with Emulator() as emulator:
-        target = f"embedded emulator at {emulator.base_url}"
-        return await _send(emulator.client(), args, args.app_id or "bulk-demo", target)
+    target = choose_target("send-bulk", emulator=args.emulator)
+    if isinstance(target, str):
+        print(target, file=sys.stderr)
+        return 2
+    if target.config is not None and not args.app_id:
+        print("send-bulk: --app-id is required with the real API", file=sys.stderr)
+        return 2
+    async with connect(target) as (client, where):
+        return await _send(client, args, args.app_id or "bulk-demo", where)
 
 
 async def _send(
