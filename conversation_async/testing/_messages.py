@@ -87,6 +87,7 @@ class MessageFilter:
     def matches(self, stored: StoredMessage) -> bool:
         """Whether ``stored`` passes every filter (start inclusive, end exclusive)."""
         message = stored.message
+        # source_of(stored) != self.messages_source, inlined: this runs per stored message
         if (message["processing_mode"] == "DISPATCH") != (
             self.messages_source == "DISPATCH_SOURCE"
         ):
