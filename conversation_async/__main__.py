@@ -1,4 +1,7 @@
-"""Command line: ``python -m conversation_async demo | send-bulk | emulator``."""
+"""Command line: ``python -m conversation_async demo | send | send-bulk | emulator``.
+
+``send`` and ``send-bulk`` need either all ``SINCH_*`` credentials or ``--emulator``.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +18,18 @@ def main(argv: list[str] | None = None) -> int:
         help="send one message of each content type and list them back "
         "(embedded emulator unless SINCH_PROJECT_ID/CLIENT_ID/CLIENT_SECRET are set)",
     )
+    send = commands.add_parser(
+        "send",
+        help="send one text message and print its message id "
+        "(real API with SINCH_* credentials, or --emulator)",
+    )
+    from ._send_cli import add_arguments as add_send_arguments
+
+    add_send_arguments(send)
     bulk = commands.add_parser(
         "send-bulk",
-        help="send one message per CSV row (channel,identity,...) with a progress bar",
+        help="send one message per CSV row (channel,identity,...) with a progress bar "
+        "(real API with SINCH_* credentials, or --emulator)",
     )
     from ._bulk_cli import add_arguments
 
@@ -34,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         return emulator_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "send":
+        from ._send_cli import run as run_send
+
+        return asyncio.run(run_send(args))
     if args.command == "send-bulk":
         from ._bulk_cli import run
 

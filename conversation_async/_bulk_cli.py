@@ -2,8 +2,9 @@
 
 CSV columns: ``channel``, ``identity`` and any others, which fill ``{column}`` placeholders
 of ``--text`` or become the parameters of ``--template-id``. Rows are read lazily, so the
-file can be as long as you like. Runs against the embedded emulator unless the ``SINCH_*``
-credentials are set.
+file can be as long as you like. Sends to the real API when the ``SINCH_*`` credentials are
+all set, to the embedded emulator only with ``--emulator``. A campaign journal beside the
+CSV makes a crashed or interrupted run resumable (``--resume``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from ._cli_target import add_emulator_argument, choose_target, connect
 from .bulk import BulkResult, Reconcile, Requests
 from .bulk_report import BulkProgress, BulkSummary
 from .client import ConversationClient
-from .config import credentials_in_env
 from .errors import JournalError
 from .models import (
     AppMessage,
@@ -169,7 +170,10 @@ class ProgressBar:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", type=Path, required=True, help="recipients (channel,identity,...)")
-    parser.add_argument("--app-id", help="sending app (default: an emulator app)")
+    parser.add_argument(
+        "--app-id", help="sending app (required with the real API; default: an emulator app)"
+    )
+    add_emulator_argument(parser)
     body = parser.add_mutually_exclusive_group(required=True)
     body.add_argument("--text", help="message text; {column} is replaced per row")
     body.add_argument("--template-id", help="omni template; other columns are its parameters")
@@ -223,16 +227,15 @@ async def send_with_progress(
 
 async def run(args: argparse.Namespace) -> int:
     """The send-bulk command; exit status 0 only when every message was sent."""
-    if credentials_in_env():
-        if not args.app_id:
-            print("--app-id is required with the real API", file=sys.stderr)
-            return 2
-        return await _send(ConversationClient.from_env(), args, args.app_id, "Sinch API")
-    from .testing import Emulator
-
-    async with Emulator() as emulator:
-        target = f"embedded emulator at {emulator.base_url}"
-        return await _send(emulator.client(), args, args.app_id or "bulk-demo", target)
+    target = choose_target("send-bulk", emulator=args.emulator)
+    if isinstance(target, str):
+        print(target, file=sys.stderr)
+        return 2
+    if target.config is not None and not args.app_id:
+        print("send-bulk: --app-id is required with the real API", file=sys.stderr)
+        return 2
+    async with connect(target) as (client, where):
+        return await _send(client, args, args.app_id or "bulk-demo", where)
 
 
 EXIT_SENT = 0
@@ -341,7 +344,6 @@ async def _send(
             language_code=args.language_code,
         )
     except (OSError, ValueError) as exc:
-        await client.aclose()
         print(f"send-bulk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     resumed = " (resuming)" if args.resume else ""
@@ -350,49 +352,48 @@ async def _send(
     results = ResultsFile(args.results) if args.results is not None else None
     bar = ProgressBar()
     signalled: list[signal.Signals] = []
-    async with client:
-        bulk = client.messages.send_many(
-            requests,
-            concurrency=args.concurrency,
-            rate_limit=args.rate_limit,
-            progress=bar,
-            journal=journal,
-            reconcile=Reconcile(settle=args.reconcile_settle) if journal is not None else None,
-        )
-        loop = asyncio.get_running_loop()
+    bulk = client.messages.send_many(
+        requests,
+        concurrency=args.concurrency,
+        rate_limit=args.rate_limit,
+        progress=bar,
+        journal=journal,
+        reconcile=Reconcile(settle=args.reconcile_settle) if journal is not None else None,
+    )
+    loop = asyncio.get_running_loop()
 
-        def on_signal(signum: signal.Signals) -> None:
-            first = not signalled
-            signalled.append(signum)
-            if first:
-                bulk.stop(args.grace)
-                print(
-                    f"\n{signum.name}: stopping; sends in flight have {args.grace:g} s to "
-                    "finish (again to cut them short)",
-                    file=sys.stderr,
-                )
-            else:
-                bulk.stop(0)
+    def on_signal(signum: signal.Signals) -> None:
+        first = not signalled
+        signalled.append(signum)
+        if first:
+            bulk.stop(args.grace)
+            print(
+                f"\n{signum.name}: stopping; sends in flight have {args.grace:g} s to "
+                "finish (again to cut them short)",
+                file=sys.stderr,
+            )
+        else:
+            bulk.stop(0)
 
+    for signum in EXIT_SIGNAL:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        async with bulk as outcomes:
+            async for result in outcomes:
+                if results is not None:
+                    results.write(result)
+    except JournalError as exc:  # CampaignMismatchError included
+        print(f"\nsend-bulk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
         for signum in EXIT_SIGNAL:
-            loop.add_signal_handler(signum, on_signal, signum)
-        try:
-            async with bulk as outcomes:
-                async for result in outcomes:
-                    if results is not None:
-                        results.write(result)
-        except JournalError as exc:  # CampaignMismatchError included
-            print(f"\nsend-bulk: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        finally:
-            for signum in EXIT_SIGNAL:
-                loop.remove_signal_handler(signum)
-            bar.close()
-            if results is not None:
-                start = bulk.summary().not_attempted_from
-                if start is not None:
-                    results.write_unattempted(requests, start)
-                results.close()
+            loop.remove_signal_handler(signum)
+        bar.close()
+        if results is not None:
+            start = bulk.summary().not_attempted_from
+            if start is not None:
+                results.write_unattempted(requests, start)
+            results.close()
     summary = bulk.summary()
     status = exit_status(summary, len(requests), signalled[0] if signalled else None)
     resume = resume_command(args.argv) if journal is not None and status != EXIT_SENT else None

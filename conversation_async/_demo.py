@@ -148,10 +148,9 @@ async def demo_target() -> AsyncIterator[tuple[ConversationClient, str, str, tup
 async def run_demo() -> int:
     """Send, list back, print a summary; non-zero exit status on an API error."""
     started = time.perf_counter()
-    print(f"conversation-async {__version__} demo")
     try:
         async with demo_target() as (client, target, app_id, (channel, identity)):
-            print(f"target: {target}\n")
+            print(f"conversation-async {__version__} demo, target: {target}\n")
             recipient = IdentifiedRecipient.of((channel, identity))
             print(f"sending one message of each content type to {channel} {identity}:")
             sent_ids: list[str] = []

@@ -160,7 +160,12 @@ def config_from_env(environ: Mapping[str, str] | None = None, **overrides: Any) 
     return ClientConfig(**values)
 
 
+def missing_credentials(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The credential variables (``SINCH_PROJECT_ID``...) unset or blank, in that order."""
+    env = os.environ if environ is None else environ
+    return [ENV_VARS[f] for f in _REQUIRED if not env.get(ENV_VARS[f], "").strip()]
+
+
 def credentials_in_env(environ: Mapping[str, str] | None = None) -> bool:
     """Whether the three credential variables are all set (the demo then uses the real API)."""
-    env = os.environ if environ is None else environ
-    return all(env.get(ENV_VARS[f]) for f in _REQUIRED)
+    return not missing_credentials(environ)

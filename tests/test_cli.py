@@ -111,7 +111,7 @@ def test_progress_bar_writes_lines_when_not_a_terminal() -> None:
 def test_send_bulk_command_sends_every_row_to_the_embedded_emulator(
     tmp_path: Path, no_credentials: None
 ) -> None:
-    """`python -m conversation_async send-bulk` runs end to end and prints the summary."""
+    """`python -m conversation_async send-bulk --emulator` runs end to end with a summary."""
     rows = "".join(f"SMS,+4670{i:07d},P{i}\n" for i in range(300))
     path = write_csv(tmp_path, "channel,identity,name\n" + rows)
     done = subprocess.run(
@@ -124,6 +124,7 @@ def test_send_bulk_command_sends_every_row_to_the_embedded_emulator(
             str(path),
             "--text",
             "Hi {name}",
+            "--emulator",
         ],
         capture_output=True,
         text=True,
@@ -149,6 +150,7 @@ def test_send_bulk_refuses_a_bad_csv_with_status_2(tmp_path: Path, no_credential
             str(path),
             "--text",
             "x",
+            "--emulator",
         ],
         capture_output=True,
         text=True,
@@ -162,10 +164,13 @@ def test_send_bulk_refuses_a_bad_csv_with_status_2(tmp_path: Path, no_credential
 async def test_demo_sends_every_content_type_lists_them_and_bulk_sends(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], no_credentials: None
 ) -> None:
-    """The README's main job succeeds against the embedded emulator (with a smaller bulk)."""
+    """The README's main job succeeds against the embedded emulator (with a smaller bulk),
+    and the first line of its output names that target."""
     monkeypatch.setattr(_demo, "BULK_MESSAGES", 500)
     assert await _demo.run_demo() == 0
     out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("conversation-async ")
+    assert "demo, target: embedded emulator at http://127.0.0.1:" in out.splitlines()[0]
     assert "sent 9, listed back 9" in out
     assert "500 messages in" in out
     assert "500 sent, 0 failed, 0 ambiguous" in out

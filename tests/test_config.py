@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from conversation_async import AuthMethod, ClientConfig, ConfigurationError, Region
+from conversation_async import (
+    AuthMethod,
+    ClientConfig,
+    ConfigurationError,
+    ConversationClient,
+    Region,
+)
 from conversation_async.config import config_from_env, credentials_in_env
 
 CREDS = {"project_id": "p", "client_id": "id", "client_secret": "s3cr3t-value"}
@@ -125,6 +131,13 @@ def test_from_env_names_missing_variables() -> None:
     """Missing credentials are reported by variable name."""
     with pytest.raises(ConfigurationError, match="SINCH_CLIENT_ID, SINCH_CLIENT_SECRET"):
         config_from_env({"SINCH_PROJECT_ID": "p"})
+
+
+def test_client_from_env_names_every_missing_variable() -> None:
+    """ConversationClient.from_env() with nothing set names all three variables at once."""
+    missing = "SINCH_PROJECT_ID, SINCH_CLIENT_ID, SINCH_CLIENT_SECRET"
+    with pytest.raises(ConfigurationError, match=missing):
+        ConversationClient.from_env({})
 
 
 def test_from_env_overrides_win() -> None:

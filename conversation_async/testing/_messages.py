@@ -5,6 +5,12 @@ Route names are the API's operationIds; they key ``Emulator.requests_seen`` and
 INVALID_ARGUMENT with one field violation per problem found. A send that a webhook or its
 ``callback_url`` can hear of gets its MESSAGE_SUBMIT / MESSAGE_DELIVERY callbacks; every
 accepted send is also appended to the ledger.
+
+A message is stored in one of two sources: DISPATCH (sent with ``processing_strategy``
+DISPATCH_ONLY, or by an app whose ``processing_mode`` is DISPATCH) or CONVERSATION (every
+other, including sends from an app ID the emulator does not know). Listings, fetch-last and
+GET/PATCH/DELETE of one message see only the ``messages_source`` asked for
+(CONVERSATION_SOURCE by default); a message of the other source is not found.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from ._envelope import invalid_argument, json_response, not_found
+from ._inbound import processing_mode
 from ._ledger import LedgerEntry
 from ._params import (
     APP_MESSAGE_KEYS,
@@ -37,6 +44,12 @@ MESSAGES_SOURCES: Final = frozenset({"CONVERSATION_SOURCE", "DISPATCH_SOURCE"})
 VIEWS: Final = frozenset({"WITH_METADATA", "WITHOUT_METADATA"})
 DIRECTIONS: Final = frozenset({"TO_APP", "TO_CONTACT"})
 _TTL: Final = re.compile(r"[0-9]+s")
+
+
+def source_of(stored: StoredMessage) -> str:
+    """The ``messages_source`` that holds ``stored``."""
+    dispatch = stored.message["processing_mode"] == "DISPATCH"
+    return "DISPATCH_SOURCE" if dispatch else "CONVERSATION_SOURCE"
 
 
 def validate_send(body: dict[str, Any]) -> Violations:
@@ -74,6 +87,11 @@ class MessageFilter:
     def matches(self, stored: StoredMessage) -> bool:
         """Whether ``stored`` passes every filter (start inclusive, end exclusive)."""
         message = stored.message
+        # source_of(stored) != self.messages_source, inlined: this runs per stored message
+        if (message["processing_mode"] == "DISPATCH") != (
+            self.messages_source == "DISPATCH_SOURCE"
+        ):
+            return False
         if self.app_id is not None and stored.app_id != self.app_id:
             return False
         if self.conversation_id is not None and message["conversation_id"] != self.conversation_id:
@@ -172,7 +190,10 @@ class MessageRoutes(RouteProvider):
         accepted = store.accept_now()
         accept_time = format_time(accepted)
         message_id = store.new_id()
-        dispatch = body.get("processing_strategy") == "DISPATCH_ONLY"
+        if body.get("processing_strategy") == "DISPATCH_ONLY":
+            mode = "DISPATCH"
+        else:
+            mode = processing_mode(store, app_id)
         message = {
             "id": message_id,
             "direction": "TO_CONTACT",
@@ -182,7 +203,7 @@ class MessageRoutes(RouteProvider):
             "contact_id": contact_id,
             "metadata": body.get("message_metadata") or "",
             "accept_time": accept_time,
-            "processing_mode": "DISPATCH" if dispatch else "CONVERSATION",
+            "processing_mode": mode,
             "injected": False,
         }
         correlation_id = body.get("correlation_id")
@@ -298,14 +319,15 @@ class MessageRoutes(RouteProvider):
         return value
 
     def _lookup(self, request: web.Request) -> StoredMessage:
-        source = request.query.get("messages_source")
-        if source is not None and source not in MESSAGES_SOURCES:
+        """The message of the path, if the ``messages_source`` asked for holds it."""
+        source = request.query.get("messages_source") or "CONVERSATION_SOURCE"
+        if source not in MESSAGES_SOURCES:
             raise invalid_argument(
                 [("messages_source", "must be CONVERSATION_SOURCE or DISPATCH_SOURCE")]
             )
         message_id = request.match_info["message_id"]
         stored = self._store.messages.get(message_id)
-        if stored is None:
+        if stored is None or source_of(stored) != source:
             raise not_found(f"Message {message_id} not found")
         return stored
 

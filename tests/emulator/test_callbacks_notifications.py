@@ -219,10 +219,12 @@ async def test_inbound_message_to_dispatch_app_sends_no_conversation_start(
 
 
 async def test_inbound_message_is_stored_as_a_to_app_message(api: Api, emu: Emulator) -> None:
-    """The inbound message is a stored TO_APP message with a sender_id, readable via GET."""
+    """The inbound message is a stored TO_APP message with a sender_id, readable via GET
+    (from DISPATCH_SOURCE: a new app's default processing mode is DISPATCH)."""
     app_id = await create_app(api)
     stored = emu.inbound_message(app_id, ("SMS", "+46700000001"), text="hello")
-    assert await api.ok("GET", f"messages/{stored['id']}") == stored
+    dispatch = {"messages_source": "DISPATCH_SOURCE"}
+    assert await api.ok("GET", f"messages/{stored['id']}", params=dispatch) == stored
     assert stored["direction"] == "TO_APP"
     assert stored["contact_message"] == {"text_message": {"text": "hello"}}
     assert stored["sender_id"] == "plan"  # the app's SMS claimed identity

@@ -216,6 +216,57 @@ async def test_list_filters_by_time_window(emulator: Emulator, client: Conversat
     assert [m.id for m in listed] == [newer]
 
 
+async def test_list_combines_recipient_app_direction_and_time_window(
+    emulator: Emulator, client: ConversationClient
+) -> None:
+    """One recipient's TO_CONTACT messages of one app inside a window, and nothing else:
+    the listing that reconciles a campaign's sends by their message_metadata."""
+    ada, bob = ("SMS", "+46700000001"), ("SMS", "+46700000002")
+
+    async def campaign_send(text: str, to: tuple[str, str], app_id: str = "app") -> str:
+        recipient = IdentifiedRecipient.of(to)
+        return await send_text(
+            client, text, recipient=recipient, app_id=app_id, message_metadata="campaign-7"
+        )
+
+    await campaign_send("before the window", ada)
+    first = await campaign_send("first", ada)
+    await campaign_send("another recipient", bob)
+    await campaign_send("another app", ada, app_id="other-app")
+    emulator.inbound_message("app", ada, text="a reply")
+    second = await campaign_send("second", ada)
+    after = await campaign_send("at the window's end", ada)
+    stored = emulator.store.messages
+    listed = await client.messages.list(
+        app_id="app",
+        channel_identity=ada[1],
+        contact_id=stored[first].message["contact_id"],
+        direction=ConversationDirection.TO_CONTACT,
+        start_time=stored[first].accepted,
+        end_time=stored[after].accepted,
+    ).to_list()
+    assert [m.id for m in listed] == [second, first]
+    assert {m.metadata for m in listed} == {"campaign-7"}
+
+
+async def test_list_from_dispatch_source_finds_dispatch_only_sends(
+    emulator: Emulator, client: ConversationClient
+) -> None:
+    """DISPATCH_ONLY sends are listed with messages_source=DISPATCH_SOURCE, not by default."""
+    plain = await send_text(client, "plain")
+    dispatched = await send_text(client, "dispatched", processing_strategy="DISPATCH_ONLY")
+    by_default = await client.messages.list().to_list()
+    from_dispatch = await client.messages.list(
+        messages_source=MessageSource.DISPATCH_SOURCE
+    ).to_list()
+    assert [m.id for m in by_default] == [plain]
+    assert [m.id for m in from_dispatch] == [dispatched]
+    message = await client.messages.get(
+        message_id=dispatched, messages_source=MessageSource.DISPATCH_SOURCE
+    )
+    assert message.id == dispatched
+
+
 @pytest.mark.parametrize("page_size", [0, 1001])
 async def test_list_page_size_is_checked_before_any_request(
     emulator: Emulator, client: ConversationClient, page_size: int
