@@ -58,8 +58,9 @@ class Reconcile:
     ``settle``: seconds after the journaled attempt before "not found" is trusted (a
     message the API accepted must be listed by then). ``clock_skew``: seconds by which
     this machine's clock and the API's may disagree (widens the searched window).
-    ``messages_source``: where the app's messages are stored: the API default
-    (``CONVERSATION_SOURCE``) or ``DISPATCH_SOURCE`` for apps in DISPATCH mode.
+    ``messages_source``: where the app's messages are stored, ``CONVERSATION_SOURCE``
+    or ``DISPATCH_SOURCE`` (apps in DISPATCH mode, or ``processing_strategy=DISPATCH_ONLY``);
+    None (default) looks in both, the conversation store first.
     """
 
     settle: float = 60.0
@@ -213,19 +214,30 @@ class Campaign:
         start, end = reconcile_window(
             attempted_at, longest_call=self._longest_call, clock_skew=self._reconcile.clock_skew
         )
-        source = self._reconcile.messages_source
+        chosen = self._reconcile.messages_source
+        sources = [chosen] if chosen is not None else list(MessageSource)
         recipient = request.recipient
-        places: list[tuple[str | None, str | None, ConversationChannel | str | None]]
+        places: list[
+            tuple[MessageSource | str, str | None, str | None, ConversationChannel | str | None]
+        ]
         if isinstance(recipient, ContactRecipient):
-            places = [(recipient.contact_id, None, None)]
+            # contact_id is not a filter of the dispatch store
+            places = [
+                (source, recipient.contact_id, None, None)
+                for source in sources
+                if source != MessageSource.DISPATCH_SOURCE
+            ]
+            if not places:
+                raise JournalError("a contact_id recipient cannot be looked up in DISPATCH_SOURCE")
         elif isinstance(recipient, IdentifiedRecipient):
             places = [
-                (None, identity.identity, identity.channel)
+                (source, None, identity.identity, identity.channel)
+                for source in sources
                 for identity in recipient.identified_by.channel_identities
             ]
         else:
             raise JournalError(f"cannot reconcile a send to a {type(recipient).__name__}")
-        for contact_id, identity, channel in places:
+        for source, contact_id, identity, channel in places:
             listing = self._messages.list(
                 app_id=request.app_id,
                 contact_id=contact_id,

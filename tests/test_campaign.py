@@ -8,6 +8,7 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import attrs
 import pytest
 
 from conversation_async import CampaignMismatchError, ConversationClient, RetryPolicy
@@ -225,3 +226,19 @@ async def test_stop_interrupts_sends_in_flight_as_results_and_resume_reconciles_
         second = await campaign(client, rows(20), journal, reconcile=QUICK)
     assert Counter(r.outcome for r in second) == {Outcome.SENT: 20}
     assert sends_per_recipient(emulator) == {f"+4670{i:07d}": 1 for i in range(20)}
+
+
+async def test_a_lost_answer_of_a_dispatch_mode_send_is_found_in_the_dispatch_store(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Messages sent with DISPATCH_ONLY are stored apart; reconciliation looks there too."""
+    journal = tmp_path / "c.journal"
+    inputs = [attrs.evolve(r, processing_strategy="DISPATCH_ONLY") for r in rows(4)]
+    emulator.inject_faults("SendMessage", FaultPlan(1.0, modes={FaultMode.RESET_AFTER: 1}))
+    async with emulator.client(retry=NO_RETRY) as client:
+        first = await campaign(client, inputs, journal, reconcile=QUICK)
+        assert {r.outcome for r in first} == {Outcome.AMBIGUOUS}
+        emulator.clear_faults()
+        second = await campaign(client, inputs, journal, reconcile=QUICK)
+    assert all(r.outcome is Outcome.SENT and r.resumed for r in second)
+    assert len(emulator.ledger) == 4
