@@ -505,7 +505,8 @@ class BulkSend:
     def _record(self, result: BulkResult) -> None:
         self._counts[result.outcome] += 1
         self._maybe_processed += result.maybe_processed
-        self._latencies.add(result.latency)
+        if result.attempts:  # no request, no latency (resumed, not attempted)
+            self._latencies.add(result.latency)
         if result.error is not None:
             label = error_label(result.error)
             self._errors[label] = self._errors.get(label, 0) + 1

@@ -29,7 +29,7 @@ from conversation_async.models import (
     SendMessageResponse,
     TextMessage,
 )
-from conversation_async.testing import Emulator, ScriptedResponse
+from conversation_async.testing import Emulator, FaultMode, FaultPlan, ScriptedResponse
 
 NO_RETRY = RetryPolicy(max_retries=0)
 
@@ -470,3 +470,38 @@ async def test_any_mix_of_outcomes_yields_exactly_one_result_per_input(
     assert bulk.progress.done == count
     unusable = [r for r in results if not r.request.app_id]
     assert all(r.outcome is Outcome.FAILED and isinstance(r.error, ValueError) for r in unusable)
+
+
+async def test_stop_lets_sends_in_flight_finish_within_the_grace_and_pulls_no_more(
+    emulator: Emulator,
+) -> None:
+    """stop(grace): the sends in flight end as sent, nothing more is pulled, the iteration
+    ends by itself, and the summary says from which input nothing was attempted."""
+    emulator.inject_faults(
+        "SendMessage", FaultPlan(1.0, modes={FaultMode.SLOW: 1}, slow_seconds=0.3)
+    )
+    async with emulator.client(retry=NO_RETRY) as client:
+        bulk = client.messages.send_many(requests(100), concurrency=5)
+        async with bulk as results:
+            asyncio.get_running_loop().call_later(0.1, bulk.stop, 5.0)
+            got = [r async for r in results]
+    assert [r.outcome for r in got] == [Outcome.SENT] * 5
+    assert bulk.summary().not_attempted_from == 5
+    assert len(emulator.ledger) == 5
+
+
+async def test_a_second_stop_with_no_grace_cuts_sends_short_as_interrupted_results(
+    emulator: Emulator,
+) -> None:
+    """stop(grace) then stop(0): sends still in flight come back ``interrupted``, flagged
+    maybe processed, through run() as well."""
+    emulator.inject_faults("SendMessage", FaultPlan(1.0, modes={FaultMode.SLOW: 1}, slow_seconds=5))
+    async with emulator.client(retry=NO_RETRY) as client:
+        bulk = client.messages.send_many(requests(50), concurrency=3)
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.1, bulk.stop, 30.0)
+        loop.call_later(0.2, bulk.stop, 0)
+        summary = await asyncio.wait_for(bulk.run(), timeout=3)
+    assert summary.by_outcome["interrupted"] == 3
+    assert summary.maybe_processed == 3
+    assert summary.not_attempted_from == 3
