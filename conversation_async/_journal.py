@@ -225,21 +225,21 @@ class SqliteJournal:
                 except queue.Empty:
                     break
             done: list[tuple[Any, Any, BaseException | None]] = []
-            db.execute("BEGIN")
-            for item in batch:
-                if item is _STOP:
-                    stopping = True
-                    continue
-                operation, future = item
-                try:
-                    done.append((future, operation(db), None))
-                except Exception as exc:
-                    done.append((future, None, JournalError(f"journal write failed: {exc}")))
+            operations = [item for item in batch if item is not _STOP]
+            stopping = len(operations) < len(batch)
             try:
+                db.execute("BEGIN")
+                for operation, future in operations:
+                    try:
+                        done.append((future, operation(db), None))
+                    except Exception as exc:  # noqa: BLE001 - handed to the caller
+                        done.append((future, None, JournalError(f"journal write failed: {exc}")))
                 db.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except sqlite3.Error as exc:  # a full disk, a lost file: nothing of it is durable
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
                 error = JournalError(f"journal commit failed: {exc}")
-                done = [(future, None, error) for future, _, _ in done]
+                done = [(future, None, error) for _, future in operations]
             self._settle(done)
 
     def _settle(self, done: list[tuple[Any, Any, BaseException | None]]) -> None:

@@ -242,3 +242,22 @@ async def test_a_lost_answer_of_a_dispatch_mode_send_is_found_in_the_dispatch_st
         second = await campaign(client, inputs, journal, reconcile=QUICK)
     assert all(r.outcome is Outcome.SENT and r.resumed for r in second)
     assert len(emulator.ledger) == 4
+
+
+async def test_a_journal_that_cannot_be_written_stops_the_campaign(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """When the journal file turns read-only mid-campaign, the campaign raises JournalError
+    instead of sending rows it cannot record."""
+    from conversation_async import JournalError
+
+    journal = tmp_path / "c.journal"
+    async with emulator.client(retry=NO_RETRY) as client:
+        await campaign(client, rows(2), journal)
+        with contextlib.closing(sqlite3.connect(journal)) as db, db:
+            db.execute(
+                "CREATE TRIGGER no_more BEFORE INSERT ON rows BEGIN SELECT RAISE(ABORT, 'full'); END"
+            )
+        with pytest.raises(JournalError, match="full"):
+            await campaign(client, rows(10), journal, concurrency=1)
+    assert len(emulator.ledger) == 2
