@@ -180,7 +180,8 @@ async def test_send_bulk_with_a_wrong_secret_stops_early_and_exits_non_zero(
     tmp_path: Path, emulator: Emulator
 ) -> None:
     """`send-bulk` against an API refusing the secret: a token request or so instead of one
-    per row, exit status 1, and the summary says it stopped and left the rows not attempted."""
+    per row, exit status 3 (stopped on a fatal error), and the summary says it stopped and
+    left the rows not attempted."""
     rows = "".join(f"SMS,+4670{i:07d},P{i}\n" for i in range(2_000))
     path = write_csv(tmp_path, "channel,identity,name\n" + rows)
     env = {
@@ -211,7 +212,7 @@ async def test_send_bulk_with_a_wrong_secret_stops_early_and_exits_non_zero(
             process.kill()
             await process.wait()
     stdout = out.decode()
-    assert process.returncode == 1, err.decode()
+    assert process.returncode == 3, err.decode()
     assert "2,000 messages in" in stdout
     assert "not attempted" in stdout
     assert "stopped sending for all inputs: TokenError" in stdout
