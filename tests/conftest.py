@@ -13,6 +13,8 @@ import pytest
 from conversation_async import ConversationClient, RetryPolicy
 from conversation_async.testing import Emulator
 
+pytest_plugins = ["tests.redis_support"]  # the redis_test fixture
+
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 """``../shared/fixtures`` beside the checkout; CI always has it, a lone clone may not."""
 
