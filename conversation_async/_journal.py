@@ -232,7 +232,7 @@ class SqliteJournal:
                 for operation, future in operations:
                     try:
                         done.append((future, operation(db), None))
-                    except Exception as exc:  # noqa: BLE001 - handed to the caller
+                    except Exception as exc:
                         done.append((future, None, JournalError(f"journal write failed: {exc}")))
                 db.execute("COMMIT")
             except sqlite3.Error as exc:  # a full disk, a lost file: nothing of it is durable

@@ -55,7 +55,7 @@ async def redis_test() -> AsyncIterator[RedisTest]:
     client = aioredis.Redis.from_url(REDIS_URL, socket_connect_timeout=1.0)
     try:
         await client.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means no usable Redis
+    except Exception as exc:  # any failure means no usable Redis
         await client.aclose()
         no_redis(f"no Redis answers at {REDIS_URL}: {type(exc).__name__}: {exc}")
     prefix = f"ca-test:{uuid.uuid4().hex[:12]}:"

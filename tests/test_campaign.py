@@ -256,7 +256,8 @@ async def test_a_journal_that_cannot_be_written_stops_the_campaign(
         await campaign(client, rows(2), journal)
         with contextlib.closing(sqlite3.connect(journal)) as db, db:
             db.execute(
-                "CREATE TRIGGER no_more BEFORE INSERT ON rows BEGIN SELECT RAISE(ABORT, 'full'); END"
+                "CREATE TRIGGER no_more BEFORE INSERT ON rows "
+                "BEGIN SELECT RAISE(ABORT, 'full'); END"
             )
         with pytest.raises(JournalError, match="full"):
             await campaign(client, rows(10), journal, concurrency=1)
