@@ -8,6 +8,8 @@ subclass per trigger (``MessageInboundEvent``, ``MessageDeliveryEvent``...), or 
 ``CallbackReceiver`` does all of it for bots and web apps (de-duplication, typed handlers,
 acknowledgement modes) behind aiohttp.web or ASGI (Starlette, FastAPI); its replay and
 dedupe memory is a :class:`DedupeStore`, shared between workers on Redis if need be.
+With ``inbox=`` (a Redis stream) it only appends each callback, and workers in any
+process run the handlers.
 
 Importing this package loads no web framework: aiohttp.web only with the first
 ``receiver.handle`` or ``receiver.app()``.

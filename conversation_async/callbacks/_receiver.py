@@ -24,7 +24,13 @@ from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._asgi import CallbackAsgiApp
-from ._receiver_core import HandlersFailed, ReceiverCore, ReceiverStats, VerifiedCallback
+from ._receiver_core import (
+    CallbackSink,
+    HandlersFailed,
+    ReceiverCore,
+    ReceiverStats,
+    VerifiedCallback,
+)
 from ._rules import ACK_MODES, AckMode
 from ._stores import DedupeStore, MemoryDedupeStore
 from .events import CallbackEvent
@@ -33,7 +39,7 @@ from .signature import Headers, SignatureVerifier
 if TYPE_CHECKING:
     from aiohttp import web
 
-__all__ = ["CallbackReceiver", "Dispatcher"]
+__all__ = ["CallbackReceiver", "Dispatcher", "handlers_of"]
 
 logger = logging.getLogger("conversation_async.callbacks")
 
@@ -99,11 +105,18 @@ class CallbackReceiver:
     ``secret`` is the webhook's secret; without one, pass ``allow_unsigned=True``
     explicitly (any sender can then post events). ``verifier`` replaces the default
     :class:`SignatureVerifier` (300 s timestamp window, replay protection in memory).
-    ``ack`` is ``"immediately"`` (200 before the handlers run) or ``"after_handler"``
+    ``ack`` is ``"immediately"`` (the default: 200 before the handlers run) or ``"after_handler"``
     (200 once they succeeded, 500 if not; they must finish within ``handler_timeout``).
     ``dedupe_store`` remembers handled events (default: in memory for ``dedupe_window``
     seconds); ``replay_store`` remembers signature nonces instead of the verifier. Share
     both (a ``RedisDedupeStore``) between the workers behind one URL.
+
+    ``inbox`` (a ``RedisStreamInbox``) makes the receiver durable: each accepted callback
+    is appended to the inbox instead of running the handlers here, answered 200 once the
+    append succeeded and 503 if it failed (Sinch delivers it again); ``ack`` does not
+    apply and ``handler_timeout`` bounds the append. The inbox's workers
+    (``inbox.worker(receiver, consumer=...)``, in any process) run the handlers
+    registered with :meth:`on`.
     """
 
     def __init__(
@@ -112,7 +125,8 @@ class CallbackReceiver:
         *,
         allow_unsigned: bool = False,
         verifier: SignatureVerifier | None = None,
-        ack: AckMode = "immediately",
+        ack: AckMode | None = None,
+        inbox: CallbackSink | None = None,
         dedupe_store: DedupeStore | None = None,
         replay_store: DedupeStore | None = None,
         max_body_size: int = 1024 * 1024,
@@ -125,7 +139,9 @@ class CallbackReceiver:
             raise ValueError("a webhook secret is required (or pass allow_unsigned=True)")
         if max_body_size <= 0 or max_in_flight <= 0 or handler_timeout <= 0:
             raise ValueError("max_body_size, max_in_flight and handler_timeout must be positive")
-        if ack not in ACK_MODES:
+        if inbox is not None and ack is not None:
+            raise ValueError("with an inbox the answer waits for the append: ack does not apply")
+        if ack is not None and ack not in ACK_MODES:
             raise ValueError(f"ack must be one of {ACK_MODES}, got {ack!r}")
         if dedupe_store is not None and dedupe_window is not None:
             raise ValueError("dedupe_window sizes the default store; give the store its ttl")
@@ -142,13 +158,14 @@ class CallbackReceiver:
             dedupe_store = MemoryDedupeStore(ttl=3600.0 if dedupe_window is None else dedupe_window)
         self.stats = ReceiverStats()
         self._dispatcher = Dispatcher(self.stats)
+        self._inbox = inbox
         self._core = ReceiverCore(
-            self._dispatcher,
+            self._dispatcher if inbox is None else inbox,
             stats=self.stats,
             verifier=verifier,
             replay_store=replay_store,
             dedupe_store=dedupe_store,
-            ack=ack,
+            ack="after_handler" if inbox is not None else ack or "immediately",
             max_body_size=max_body_size,
             max_in_flight=max_in_flight,
             handler_timeout=handler_timeout,
@@ -170,7 +187,7 @@ class CallbackReceiver:
 
     @property
     def in_flight(self) -> int:
-        """Callbacks whose handlers are running."""
+        """Callbacks whose handlers (or appends to the inbox) are running."""
         return self._core.in_flight
 
     async def receive(self, headers: Headers, body: bytes | AsyncIterable[bytes]) -> int:
@@ -204,10 +221,17 @@ class CallbackReceiver:
 
     def __repr__(self) -> str:
         signed = "signed" if self._core.signed else "unsigned"
+        mode = f"ack={self._core.ack!r}" if self._inbox is None else f"inbox={self._inbox!r}"
         return (
-            f"CallbackReceiver({signed}, ack={self._core.ack!r}, "
+            f"CallbackReceiver({signed}, {mode}, "
             f"handlers={len(self._dispatcher)}, in_flight={self.in_flight})"
         )
+
+
+def handlers_of(receiver: CallbackReceiver) -> Dispatcher:
+    """The handlers registered with ``receiver.on``, as a sink: what an inbox worker runs
+    (the receiver itself hands its callbacks to the inbox)."""
+    return receiver._dispatcher
 
 
 def _name(handler: Handler) -> str:

@@ -23,10 +23,12 @@ Acknowledgement (``ack``):
   answered 503 without running anything: never handled twice at once, and Sinch retries
   it later, when it is done (200) or free again.
 
-The sink is where an accepted callback goes: today the handlers in this process
-(``_receiver.Dispatcher``); a durable inbox plugs in the same way. Refusals never tell
-the sender why; the reason is logged at DEBUG on the ``conversation_async.callbacks``
-logger and counted in :class:`ReceiverStats`.
+The sink is where an accepted callback goes: the handlers in this process
+(``_receiver.Dispatcher``), or a durable inbox that appends it for workers to handle
+(``conversation_async._redis_inbox``: the receiver then runs ``after_handler``, so the
+200 waits for the append; an append that raised :class:`SinkUnavailable` is answered
+503). Refusals never tell the sender why; the reason is logged at DEBUG on the
+``conversation_async.callbacks`` logger and counted in :class:`ReceiverStats`.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ __all__ = [
     "HandlersFailed",
     "ReceiverCore",
     "ReceiverStats",
+    "SinkUnavailable",
     "VerifiedCallback",
 ]
 
@@ -95,6 +98,11 @@ class CallbackSink(Protocol):
 
 class HandlersFailed(Exception):
     """Some handlers of a callback raised (each one already logged)."""
+
+
+class SinkUnavailable(Exception):
+    """A durable sink could not take the callback on (its store is down): answered 503 with
+    ``after_handler``, so Sinch delivers it again."""
 
 
 class ReceiverCore:
@@ -281,6 +289,11 @@ class ReceiverCore:
             )
         except HandlersFailed:
             pass  # each failure is logged by the dispatcher
+        except SinkUnavailable as exc:
+            if after_handler:
+                await self._release(callback.key)
+                return self._store_failed("inbox", exc)
+            logger.error("callback sink unavailable for a %s callback: %s", trigger, exc)
         except Exception:
             logger.exception("callback sink failed for a %s callback", trigger)
         else:
