@@ -136,8 +136,8 @@ class Emulator:
     field naming a resource that does not exist (a conversation's ``contact_id``, a
     webhook's ``app_id``, a merge's ``source_id``) is a 400 naming that field; a second
     active conversation for one (app, contact) is a 400 naming ``active``; creating project
-    settings twice is a 409 ALREADY_EXISTS. ``update_mask`` is accepted only as one
-    comma-joined ``update_mask`` parameter.
+    settings twice is a 409 ALREADY_EXISTS. ``update_mask`` is accepted as one comma-joined
+    ``update_mask`` parameter or as repeated ``update_mask.paths`` parameters.
 
     A handler whose client disconnects is cancelled (so a passthrough send abandoned during
     its delay is not stored), and ``stop()`` cancels handlers still running after 1 s.
