@@ -51,6 +51,9 @@ _MAX_BATCH = 256
 """Turns asked for in one step, at most."""
 _RECHECK = 0.05
 """Seconds, at most, before asking again when a step reserved no turn."""
+_MIN_POLL = 0.005
+"""Seconds, at least, before asking again when a step reserved no turn: while processes
+contend for a full budget, each asks at most 200 times a second."""
 
 
 def arguments(
@@ -129,6 +132,7 @@ class RedisRateLimiter:
         self._limit = float(limit)
         self._waiters: deque[asyncio.Future[bool]] = deque()
         self._server: asyncio.Task[None] | None = None
+        self._wake: asyncio.Future[None] | None = None  # the server's sleep, if a caller may end it
         self._accepted = 0  # answers since the last step, reported with the next one
         self._refused = 0
         self._clock = time.monotonic
@@ -171,6 +175,8 @@ class RedisRateLimiter:
         self._waiters.append(waiter)
         if self._server is None:
             self._server = loop.create_task(self._serve())
+        elif self._wake is not None:
+            _wake(self._wake)
         try:
             shared = await waiter
         except asyncio.CancelledError:
@@ -201,27 +207,60 @@ class RedisRateLimiter:
     # --- serving the waiters ----------------------------------------------------------
 
     async def _serve(self) -> None:
-        """Ask for turns for the callers waiting and hand them out, until none waits."""
+        """Reserve turns for the callers waiting and hand them out when their time comes,
+        until none waits. Callers who come meanwhile are asked for at once (one step at a
+        time), unless the last step found no turn free: then not before it said one would be.
+        """
+        loop = asyncio.get_running_loop()
+        tickets: deque[float] = deque()  # when each reserved turn may go, in loop time
+        ask_at = 0.0
         try:
-            while wanted := self._live():
-                fallback = self._fallback
-                if fallback.down:
-                    now = self._clock()
-                    if not fallback.use_store(now):
+            while True:
+                now = loop.time()
+                while tickets and tickets[0] <= now and self._give(True):
+                    tickets.popleft()
+                live = self._live()
+                if not live:
+                    return  # nobody waits any more: the turns left go unused
+                uncovered = live - len(tickets)
+                if uncovered > 0 and now >= ask_at:
+                    fallback = self._fallback
+                    if fallback.down:
+                        if not fallback.use_store(self._clock()):
+                            self._release()
+                            return
+                        fallback.probing(self._clock())
+                    grant = await self._step(min(uncovered, _MAX_BATCH))
+                    if grant is None:
                         self._release()
                         return
-                    fallback.probing(now)
-                grant = await self._step(min(wanted, _MAX_BATCH))
-                if grant is None:
-                    self._release()
-                    return
-                asked_at = self._clock()
-                if not grant.turns:
-                    await asyncio.sleep(min(grant.offset, _RECHECK))
+                    asked_at = loop.time()
+                    tickets.extend(asked_at + grant.wait(turn) for turn in range(grant.turns))
+                    if not grant.turns:
+                        ask_at = asked_at + min(max(grant.offset, _MIN_POLL), _RECHECK)
                     continue
-                await self._hand_out(grant, asked_at)
+                if uncovered > 0:
+                    wake_at = min(tickets[0], ask_at) if tickets else ask_at
+                    await self._sleep(loop, wake_at, nudged=False)
+                else:
+                    await self._sleep(loop, tickets[0], nudged=True)
+        except Exception as exc:  # a fault here must not leave callers waiting forever
+            self._failed(exc)
+            self._release()
         finally:
             self._server = None
+
+    async def _sleep(self, loop: asyncio.AbstractEventLoop, until: float, nudged: bool) -> None:
+        """Until ``until`` (loop time) or, if ``nudged``, until a caller joins the line."""
+        wake: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_at(until, _wake, wake)
+        if nudged:
+            self._wake = wake
+        try:
+            await wake
+        finally:
+            timer.cancel()
+            self._wake = None
 
     async def _step(self, wanted: int) -> Grant | None:
         """One script call: report the answers seen, reserve up to ``wanted`` turns (None:
@@ -240,21 +279,6 @@ class RedisRateLimiter:
         if self._fallback.answered():
             logger.info("Redis answers again: the rate budget %r is shared again", self._key)
         return grant
-
-    async def _hand_out(self, grant: Grant, asked_at: float) -> None:
-        """Give each reserved turn to the first caller in line when its time comes."""
-        turn = 0
-        while turn < grant.turns:
-            delay = asked_at + grant.wait(turn) - self._clock()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            now = self._clock()
-            while True:  # this turn, and any other whose time has come too
-                if not self._give(True):
-                    return  # nobody waits any more: the rest of the turns go unused
-                turn += 1
-                if turn >= grant.turns or asked_at + grant.wait(turn) > now:
-                    break
 
     def _live(self) -> int:
         """Callers still waiting (the cancelled ones at the head of the line dropped)."""
@@ -302,3 +326,8 @@ class RedisRateLimiter:
         shown = "open" if limit is None else f"{limit:.0f}/s"
         state = "shared" if self.shared else "local fallback"
         return f"RedisRateLimiter(key={self._key!r}, {shown}, {state})"
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
