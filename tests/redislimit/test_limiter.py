@@ -4,6 +4,7 @@ limit and its recovery, and a client sends through it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from conversation_async import ConversationClient
 from conversation_async.models import IdentifiedRecipient, TextMessage
 from conversation_async.redis import RedisRateLimiter
 from conversation_async.testing import Emulator
+from tests.conftest import unused_port
 from tests.redis_support import RedisTest
 
 RECIPIENT = IdentifiedRecipient.of(("SMS", "+46700000001"))
@@ -151,3 +153,30 @@ def test_without_redis_py_the_import_error_names_the_extra() -> None:
     )
     assert done.returncode != 0
     assert "pip install 'conversation-async[redis]'" in done.stderr
+
+
+async def test_an_unreachable_redis_costs_one_timeout_and_logs_no_password(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing listens where Redis should be: the first turn comes from the local limiter
+    within about the timeout, later turns at once, and the one warning shows the key but
+    not the password of the Redis URL."""
+    import redis.asyncio as aioredis
+
+    caplog.set_level(logging.WARNING, logger="conversation_async.redis")
+    redis = aioredis.Redis.from_url(f"redis://:hunter2-secret@127.0.0.1:{unused_port()}/0")
+    try:
+        limiter = RedisRateLimiter(redis, key="sinch:budget", limit=1000, timeout=0.1)
+        started = time.monotonic()
+        await limiter.acquire()
+        assert time.monotonic() - started < 0.5
+        assert not limiter.shared
+        assert limiter.try_acquire()  # the local limiter's fast path, until the next probe
+        for _ in range(100):
+            await limiter.acquire()
+        assert time.monotonic() - started < 0.6
+    finally:
+        await redis.aclose()
+    [record] = [r for r in caplog.records if r.name == "conversation_async.redis"]
+    assert "sinch:budget" in record.getMessage()
+    assert "hunter2" not in record.getMessage()
