@@ -159,6 +159,7 @@ async def run_workers(
     limit: float = 800.0,
     seconds: float = 3.0,
     concurrency: int = 16,
+    redis_timeout: float = 0.1,
     time_limit: float = 90.0,
 ) -> Outcome:
     """Start ``processes`` workers (``limiter``: "redis" on ``key``, or "local"), let them
@@ -176,6 +177,7 @@ async def run_workers(
         str(WORKER),
         *("--limiter", limiter, "--redis-url", redis_url, "--key", key),
         *("--limit", str(limit), "--seconds", str(seconds), "--concurrency", str(concurrency)),
+        *("--redis-timeout", str(redis_timeout)),
     ]
     pipe = asyncio.subprocess.PIPE
     workers: list[asyncio.subprocess.Process] = []

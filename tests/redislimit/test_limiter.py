@@ -78,15 +78,19 @@ async def test_two_limiters_on_one_key_share_one_budget(redis_test: RedisTest) -
         await other.aclose()
     # the burst (6) and what the horizon reserves ahead (5) come on top of the rate
     assert sum(counts) <= 100 * elapsed + 6 + 5 + 2
-    assert sum(counts) >= 80
-    assert min(counts) >= 20
+    assert sum(counts) >= 60
+    assert min(counts) >= 15
+
+
+STEP = 100.0
+"""How fast a limit of 1,000/s grows back after a small decrease: 10% of it a second."""
 
 
 async def test_a_429_seen_by_one_limiter_lowers_the_rate_of_the_other(
     redis_test: RedisTest,
 ) -> None:
     """A process that gets 429s reports them with its next turn; another process on the
-    same key then runs at the lowered limit, and both see it climb back together."""
+    same key then runs at the lowered limit, and both see it grow back together."""
     other = await second_connection(redis_test)
     try:
         key = redis_test.key("budget")
@@ -98,34 +102,39 @@ async def test_a_429_seen_by_one_limiter_lowers_the_rate_of_the_other(
         for _ in range(20):
             first.throttled()
         await first.acquire()  # the 429s go with this turn
+        lowered_at = time.monotonic()
         lowered = first.limit
         assert lowered is not None
         assert lowered < 1000
         await second.acquire()
+        grown = STEP * (time.monotonic() - lowered_at)
         assert second.limit is not None
-        assert lowered <= second.limit < lowered + 10  # the same limit, a little grown
-        await asyncio.sleep(0.5)
+        assert lowered <= second.limit <= lowered + grown + 1  # the same limit, grown since
+        await asyncio.sleep(0.3)
         await second.acquire()
-        assert second.limit > lowered + 10  # recovery: additive increase, stored in Redis
+        assert second.limit > lowered + STEP * 0.25  # recovery: stored in Redis, shared
+        assert second.limit < 1000
+        seen = second.limit
         await first.acquire()
-        assert first.limit == pytest.approx(second.limit, abs=5)
+        grown = STEP * (time.monotonic() - lowered_at)
+        assert seen <= first.limit <= lowered + grown + 1
     finally:
         await other.aclose()
 
 
 async def test_a_cancelled_waiter_costs_the_others_no_turn(redis_test: RedisTest) -> None:
-    """At 10/s with the burst spent, of two callers waiting the first is cancelled (a
-    call's deadline): the second goes at the next turn, as if the first had not asked."""
-    limiter = RedisRateLimiter(redis_test.redis, key=redis_test.key("budget"), limit=10)  # type: ignore[arg-type]
-    for _ in range(2):  # the burst of 1.5
-        await limiter.acquire()
+    """At 2/s with the burst spent, of two callers waiting the first is cancelled (a
+    call's deadline): the second goes at the next turn, half a second on, as if the first
+    had not asked (behind it, it would wait a second)."""
+    limiter = RedisRateLimiter(redis_test.redis, key=redis_test.key("budget"), limit=2)  # type: ignore[arg-type]
+    await limiter.acquire()  # the burst of 1.1
     first = asyncio.create_task(limiter.acquire())
     second = asyncio.create_task(limiter.acquire())
     await asyncio.sleep(0)
     first.cancel()
     started = time.monotonic()
-    await asyncio.wait_for(second, 1.0)
-    assert time.monotonic() - started < 0.15
+    await asyncio.wait_for(second, 2.0)
+    assert time.monotonic() - started < 0.8
     assert first.cancelled()
 
 

@@ -129,10 +129,10 @@ async def test_each_reserved_turn_waits_its_interval_more(redis_test: RedisTest)
     """From an idle budget of 100/s: the burst (6 turns) at once, then the waits the
     script returns grow by 10 ms a turn, and none is more than the horizon ahead."""
     rules = SharedRate(AdaptiveRate(ceiling=100.0))
-    grant = await run_step(redis_test, rules, 50)
+    grant = await run_step(redis_test, rules, 50, now=START)
     waits = [grant.wait(turn) for turn in range(grant.turns)]
     assert grant.turns == 11  # the burst of 6, and 5 more within 50 ms
     assert waits == pytest.approx([0.0] * 6 + [0.01, 0.02, 0.03, 0.04, 0.05], abs=1e-6)
-    again = await run_step(redis_test, rules, 1)
+    again = await run_step(redis_test, rules, 1, now=START + 0.001)
     assert again.turns == 0
-    assert 0.0 < again.offset <= 0.011
+    assert again.offset == pytest.approx(0.01 - 0.001, abs=1e-6)  # then the 12th is in reach

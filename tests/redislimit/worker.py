@@ -31,7 +31,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         from conversation_async.redis import RedisRateLimiter
 
         redis = aioredis.Redis.from_url(args.redis_url)
-        limiter = RedisRateLimiter(redis, key=args.key, limit=args.limit)
+        limiter = RedisRateLimiter(
+            redis, key=args.key, limit=args.limit, timeout=args.redis_timeout
+        )
         client = ConversationClient.from_env(rate_limiter=limiter)
     else:
         limiter = None
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--limiter", choices=("redis", "local"), default="redis")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--key", default="")
+    parser.add_argument("--redis-timeout", type=float, default=0.1)
     parser.add_argument("--limit", type=float, default=800.0)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
