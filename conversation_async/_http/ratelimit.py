@@ -38,7 +38,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from .._core.rate import AdaptiveRate, Pacer
+from .._core.rate import AdaptiveRate, Pacer, text
 
 __all__ = ["LocalRateLimiter", "RateLimiter"]
 
@@ -82,11 +82,23 @@ class LocalRateLimiter:
     adapts to the 429s of their answers (see the module). One per client unless shared."""
 
     def __init__(
-        self, ceiling: float | None = None, *, clock: Callable[[], float] = time.monotonic
+        self,
+        ceiling: float | None = None,
+        *,
+        start: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``ceiling``: requests per second at most (None: open until a 429). ``start``: a
+        lower limit to begin at (say, one learned elsewhere), which grows back to the
+        ceiling as after a decrease."""
         if ceiling is not None and ceiling <= 0:
             raise ValueError(f"rate limit must be > 0 requests/s, got {ceiling}")
         self._pacer = Pacer(AdaptiveRate(ceiling=ceiling))
+        if start is not None:
+            if ceiling is None or not start > 0:
+                raise ValueError("start needs a ceiling and must be > 0 requests/s")
+            limit = min(start, ceiling)
+            self._pacer.adaptive.restore({"limit": text(limit), "updated": text(clock())})
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._clock = clock

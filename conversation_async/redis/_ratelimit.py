@@ -11,9 +11,10 @@ callers waiting (one script call serves them all), none more than 50 ms ahead, a
 them out, first come first served, when each one's time comes.
 
 When Redis fails or takes longer than ``timeout`` to answer, the process logs one warning
-and paces itself with a :class:`~conversation_async.LocalRateLimiter` at the last shared
-limit; it asks Redis again at most every ``probe_every`` seconds and shares the budget
-again as soon as Redis answers. A send never waits for Redis longer than ``timeout``.
+and paces itself with a :class:`~conversation_async.LocalRateLimiter` that starts at the
+last shared limit (and may grow back to ``limit``); it asks Redis again at most every
+``probe_every`` seconds and shares the budget again as soon as Redis answers. A send never
+waits for Redis longer than ``timeout``.
 """
 
 from __future__ import annotations
@@ -306,7 +307,8 @@ class RedisRateLimiter:
     def _failed(self, exc: Exception) -> None:
         if not self._fallback.failed(self._clock()):
             return  # a probe failed: the outage goes on, already told
-        self._local = local = LocalRateLimiter(self._limit)
+        ceiling = self._rules.adaptive.ceiling
+        self._local = local = LocalRateLimiter(ceiling, start=self._limit)
         reason = (
             f"no answer within {self._timeout:g} s"
             if isinstance(exc, TimeoutError)
@@ -314,7 +316,7 @@ class RedisRateLimiter:
         )
         logger.warning(
             "Redis failed for the rate budget %r (%s): this process paces itself with a "
-            "local limit of %.0f requests/s until Redis answers again (asked every %g s)",
+            "local limit from %.0f requests/s until Redis answers again (asked every %g s)",
             self._key,
             reason,
             local.limit,

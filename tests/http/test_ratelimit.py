@@ -59,6 +59,21 @@ def test_limiter_refuses_a_non_positive_ceiling() -> None:
         LocalRateLimiter(0)
 
 
+def test_a_limiter_can_start_below_its_ceiling_and_grows_back() -> None:
+    """start=100 under a ceiling of 800: 100/s at first, back at 800/s within ten seconds
+    (the full step, a tenth of the ceiling a second); no start without a ceiling."""
+    clock = FakeClock()
+    clock.now = 50.0
+    limiter = LocalRateLimiter(800, start=100, clock=clock)
+    assert limiter.limit == 100
+    clock.now = 52.0
+    assert limiter.limit == pytest.approx(260)
+    clock.now = 60.0
+    assert limiter.limit == 800
+    with pytest.raises(ValueError, match="start"):
+        LocalRateLimiter(start=100)
+
+
 def test_limiter_measures_the_share_of_throttled_requests() -> None:
     """100 requests and one 429 in a second: the limit is set just under the observed rate."""
     clock = FakeClock()
