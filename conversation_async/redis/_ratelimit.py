@@ -39,7 +39,7 @@ from .._core.rate import AdaptiveRate, text
 from .._core.shared_rate import Fallback, Grant, SharedRate
 from .._http.ratelimit import LocalRateLimiter
 
-__all__ = ["SCRIPT", "RedisRateLimiter", "arguments", "read_grant"]
+__all__ = ["SCRIPT", "RedisRateLimiter", "arguments", "read_grant", "settings"]
 
 logger = logging.getLogger("conversation_async.redis")
 
@@ -57,14 +57,11 @@ _MIN_POLL = 0.005
 contend for a full budget, each asks at most 200 times a second."""
 
 
-def arguments(
-    rules: SharedRate, wanted: int, accepted: int, refused: int, now: float | None = None
-) -> list[str]:
-    """The script's ``ARGV`` for one step under ``rules`` (``now``: Redis's clock unless
-    given)."""
+def settings(rules: SharedRate) -> list[str]:
+    """The script's ``ARGV`` after the step's own four: the rules' numbers, in its order."""
     adaptive = rules.adaptive
     assert adaptive.ceiling is not None  # noqa: S101 - SharedRate requires one
-    settings = (
+    numbers = (
         adaptive.ceiling,
         adaptive.floor,
         adaptive.decrease,
@@ -81,15 +78,16 @@ def arguments(
         adaptive.overshoot,
         rules.horizon,
     )
-    return [
-        str(wanted),
-        str(accepted),
-        str(refused),
-        "" if now is None else text(now),
-        *(text(value) for value in settings),
-        str(rules.min_evidence),
-        str(_TTL),
-    ]
+    return [*(text(number) for number in numbers), str(rules.min_evidence), str(_TTL)]
+
+
+def arguments(
+    rules: SharedRate, wanted: int, accepted: int, refused: int, now: float | None = None
+) -> list[str]:
+    """The script's ``ARGV`` for one step under ``rules`` (``now``: Redis's clock unless
+    given)."""
+    step = [str(wanted), str(accepted), str(refused), "" if now is None else text(now)]
+    return step + settings(rules)
 
 
 def read_grant(reply: Sequence[bytes | str]) -> Grant:
@@ -127,6 +125,7 @@ class RedisRateLimiter:
         self._key = key
         self._script = redis.register_script(SCRIPT)
         self._rules = SharedRate(AdaptiveRate(ceiling=float(limit)))
+        self._settings = settings(self._rules)
         self._timeout = timeout
         self._fallback = Fallback(probe_every)
         self._local: LocalRateLimiter | None = None
@@ -268,7 +267,7 @@ class RedisRateLimiter:
         Redis failed or was too slow)."""
         accepted, refused = self._accepted, self._refused
         self._accepted = self._refused = 0
-        args = arguments(self._rules, wanted, accepted, refused)
+        args = [str(wanted), str(accepted), str(refused), "", *self._settings]
         try:
             async with asyncio.timeout(self._timeout):
                 reply: Any = await self._script(keys=[self._key], args=args)
