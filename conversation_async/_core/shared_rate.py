@@ -112,6 +112,7 @@ class SharedRate:
 
 
 def _within(state: MutableMapping[str, str], prefix: str) -> dict[str, str]:
+    """The fields of ``state`` under ``prefix`` (one meter's), without it."""
     return {name[len(prefix) :]: value for name, value in state.items() if name.startswith(prefix)}
 
 
