@@ -1,5 +1,8 @@
 """Command line: ``python -m conversation_async demo | send | send-bulk | emulator``.
 
+``emulator`` serves the emulator, or with a sub-command (``inject-inbound``, ``ledger``,
+``webhooks``, ``faults``, ``rate-limit``) drives a running one.
+
 ``send`` and ``send-bulk`` need either all ``SINCH_*`` credentials or ``--emulator``.
 """
 
@@ -36,14 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(bulk)
     commands.add_parser(
         "emulator",
-        help="run the emulator standalone (same options as python -m conversation_async.testing)",
+        help="run the emulator standalone (same options as python -m conversation_async.testing),"
+        " or drive a running one: inject-inbound, ledger, webhooks, faults, rate-limit",
         add_help=False,
     )
     args, rest = parser.parse_known_args(argv)
     if args.command == "emulator":
         from .testing.__main__ import main as emulator_main
 
-        return emulator_main(rest)
+        return emulator_main(rest, prog=f"{parser.prog} emulator")
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "send":

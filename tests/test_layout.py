@@ -87,3 +87,32 @@ def test_json_libraries_import_from_inside_the_package_folder() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[1]"
+
+
+CALLBACKS_WITHOUT_FRAMEWORKS = """
+import asyncio, json, sys
+from conversation_async.callbacks import (
+    CallbackReceiver, parse_callback, signature_headers, verify_signature,
+)
+body = json.dumps({"message_delivery_report": {"message_id": "m", "status": "READ"}}).encode()
+headers = {**signature_headers("s", body), "Content-Type": "application/json"}
+assert verify_signature("s", headers, body)
+assert parse_callback(body).message_delivery_report.status == "READ"
+receiver = CallbackReceiver("s")
+receiver.asgi()
+assert asyncio.run(receiver.receive(headers, body)) == 200
+print(sorted(m for m in sys.modules if m == "aiohttp.web" or m.split(".")[0] == "starlette"))
+"""
+
+
+def test_callbacks_verify_parse_and_receive_without_loading_a_web_framework() -> None:
+    """Import, verify, parse and receive through the core load no aiohttp.web, no starlette."""
+    done = subprocess.run(
+        [sys.executable, "-c", CALLBACKS_WITHOUT_FRAMEWORKS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

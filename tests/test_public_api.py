@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import conversation_async
-from conversation_async import models, testing
+from conversation_async import callbacks, models, testing
 
 TOP_LEVEL = {
     "ApiError",
@@ -47,8 +47,8 @@ def test_top_level_exports_are_pinned() -> None:
 
 
 def test_every_export_resolves() -> None:
-    """Each name in __all__ (package, models, testing) is importable."""
-    for module in (conversation_async, models, testing):
+    """Each name in __all__ (package, models, testing, callbacks) is importable."""
+    for module in (conversation_async, models, testing, callbacks):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
 
@@ -66,3 +66,21 @@ def test_models_export_the_messages_area() -> None:
     }
     assert needed <= set(models.__all__)
     assert len(models.__all__) == len(set(models.__all__))
+
+
+def test_callbacks_export_the_receiver_and_its_stores() -> None:
+    """The receiver, its store protocol and default, and dedupe_key are public names."""
+    needed = {
+        "CallbackReceiver",
+        "DedupeStore",
+        "Mark",
+        "MemoryDedupeStore",
+        "ReceiverStats",
+        "SignatureVerifier",
+        "dedupe_key",
+        "parse_callback",
+        "verify_signature",
+    }
+    assert needed <= set(callbacks.__all__)
+    assert not {name for name in callbacks.__all__ if name.startswith("_")}
+    assert len(callbacks.__all__) == len(set(callbacks.__all__))

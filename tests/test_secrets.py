@@ -149,6 +149,7 @@ async def test_full_session_at_debug_leaks_no_secret(caplog: pytest.LogCaptureFi
             repr(app),
             repr(webhook),
             repr(receiver),
+            repr(receiver.asgi()),
             repr(SignatureVerifier(WEBHOOK_SECRET)),
             repr(wrong),
         ]

@@ -1,14 +1,24 @@
-"""Receiving Sinch callbacks ("Sinch Events"): signature checks and typed events.
+"""Receiving Sinch callbacks ("Sinch Events"): signature checks, typed events, a receiver.
 
 ``verify_signature(secret, headers, body)`` is the bare HMAC check on the raw body;
 ``SignatureVerifier`` adds a timestamp window and replay protection.
 ``parse_callback(body)`` turns the body into its typed event: one :class:`CallbackEvent`
 subclass per trigger (``MessageInboundEvent``, ``MessageDeliveryEvent``...), or an
 :class:`UnknownCallbackEvent` for a payload this SDK does not know.
-``CallbackReceiver`` serves all of it on an aiohttp.web route for bots and web apps.
+``CallbackReceiver`` does all of it for bots and web apps (de-duplication, typed handlers,
+acknowledgement modes) behind aiohttp.web or ASGI (Starlette, FastAPI); its replay and
+dedupe memory is a :class:`DedupeStore`, shared between workers on Redis if need be.
+With ``inbox=`` (a Redis stream) it only appends each callback, and workers in any
+process run the handlers.
+
+Importing this package loads no web framework: aiohttp.web only with the first
+``receiver.handle`` or ``receiver.app()``.
 """
 
-from .aiohttp import CallbackReceiver, ReceiverStats
+from ._receiver import CallbackReceiver
+from ._receiver_core import ReceiverStats
+from ._rules import dedupe_key
+from ._stores import DedupeStore, Mark, MemoryDedupeStore
 from .events import *  # noqa: F403
 from .events import __all__ as _events_all
 from .parse import (
@@ -29,11 +39,15 @@ from .signature import (
 __all__ = [
     "EVENT_CLASSES",
     "CallbackReceiver",
-    "TRIGGER_ALIASES",
+    "DedupeStore",
+    "Mark",
+    "MemoryDedupeStore",
     "NonceCache",
     "ReceiverStats",
     "SignatureVerifier",
+    "TRIGGER_ALIASES",
     "Verdict",
+    "dedupe_key",
     "event_class_for_trigger",
     "parse_callback",
     "sign",

@@ -17,8 +17,9 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+
+from ._stores import ExpiringMarks, Mark
 
 __all__ = [
     "ALGORITHM_HEADER",
@@ -148,31 +149,15 @@ class NonceCache:
         if ttl <= 0 or max_size <= 0:
             raise ValueError("ttl and max_size must be positive")
         self._ttl = ttl
-        self._max_size = max_size
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._seen = ExpiringMarks(max_size)
 
     def add(self, nonce: str, now: float) -> bool:
         """Remember ``nonce``; False if it was already seen within the window."""
-        self._expire(now)
-        if nonce in self._seen:
-            return False
-        self._seen[nonce] = now + self._ttl
-        if len(self._seen) > self._max_size:
-            self._seen.popitem(last=False)
-        return True
+        return self._seen.add(nonce, Mark.DONE, now, now + self._ttl) is None
 
     def seen(self, nonce: str, now: float) -> bool:
         """Whether ``nonce`` was added within the window; unlike :meth:`add`, records nothing."""
-        expires = self._seen.get(nonce)
-        return expires is not None and expires > now
-
-    def _expire(self, now: float) -> None:
-        seen = self._seen
-        while seen:
-            oldest, expires = next(iter(seen.items()))
-            if expires > now:
-                break
-            del seen[oldest]
+        return self._seen.get(nonce, now) is not None
 
     def __len__(self) -> int:
         return len(self._seen)

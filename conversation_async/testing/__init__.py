@@ -7,6 +7,11 @@ at random (seeded), in the ways of :class:`FaultMode`; every accepted send is ke
 ``emu.ledger`` (:class:`LedgerEntry`); registered webhooks receive signed callbacks, each
 recorded as a :class:`CallbackDelivery`. See :class:`Emulator`.
 The emulator works on plain JSON, independently of the SDK's models.
+
+Standalone, ``python -m conversation_async.testing`` (or ``python -m conversation_async
+emulator``) serves it for other processes, which drive it through a control API under
+``/_emulator/`` (inbound messages, webhooks, ledger, faults, rate limit) or the matching
+sub-commands; see ``conversation_async.testing.__main__``.
 """
 
 from ._callbacks import CallbackDelivery

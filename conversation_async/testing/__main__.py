@@ -1,8 +1,48 @@
-"""Run the emulator standalone: ``python -m conversation_async.testing --port 9000``.
+"""Run the emulator standalone, and drive a running one.
 
-Serves until SIGINT or SIGTERM, then shuts down cleanly (exit status 0). ``--seed``,
-``--rate-limit`` and ``--fault ROUTE:RATE`` (repeatable, every fault mode equally likely)
-let benchmarks run a faulty emulator in another process.
+``python -m conversation_async.testing [serve] --port 9000`` (also ``python -m
+conversation_async emulator [serve] ...``) serves until SIGINT or SIGTERM, then shuts down
+cleanly (exit status 0). ``--seed``, ``--rate-limit`` and ``--fault ROUTE:RATE``
+(repeatable, every fault mode equally likely) let benchmarks run a faulty emulator in
+another process.
+
+Control API: besides the Sinch API, the emulator serves JSON endpoints under
+``/_emulator/`` (no credentials) so that a test or a shell in another process can drive it,
+each doing what one :class:`Emulator` method does in-process:
+
+=========================================  =================================================
+``GET  /_emulator/stats``                  counters (``Emulator.stats()``)
+``POST /_emulator/reset``                  ``reset()``: forget stored state
+``POST /_emulator/inbound``                ``inbound_message``: ``{app_id, channel,
+                                           identity, text | contact_message}``; the app's
+                                           webhooks get a signed MESSAGE_INBOUND; answers
+                                           ``{"message": ConversationMessage}``
+``GET  /_emulator/webhooks``               ``{"webhooks": [...]}`` of every app
+``POST /_emulator/webhooks``               ``add_webhook``: ``{app_id, target, triggers,
+                                           secret?}``, no app needed; answers the webhook
+``GET  /_emulator/ledger``                 accepted sends, oldest first: ``{"entries":
+                                           [{message_id, correlation_id, request,
+                                           accepted_time}], "total", "next_offset"}``;
+                                           ``?offset=N&limit=M`` for a page
+``DELETE /_emulator/ledger``               ``clear_ledger()``
+``GET  /_emulator/faults``                 ``{"plans": {route: {rate, modes, slow_seconds,
+                                           retry_after}}}``
+``POST /_emulator/faults``                 ``inject_faults``: ``{route, rate, modes?:
+                                           {MODE: weight}, slow_seconds?, retry_after?}``
+``DELETE /_emulator/faults[?route=R]``     ``clear_faults``: one route's plan, or all
+``GET | PUT /_emulator/rate-limit``        ``{"rate_limit": RPS | null}`` (null: no limit)
+=========================================  =================================================
+
+Bad input is a 400 in Sinch's error envelope whose ``message`` says what is wrong (field
+violations name the fields). Webhooks are deleted through the API's own DeleteWebhook.
+
+The same from a shell, against ``--url`` (default ``http://127.0.0.1:9000``):
+``inject-inbound --app-id APP --channel WHATSAPP --identity +46700000001 --text hi``,
+``ledger [--offset N] [--limit M] [--clear]``, ``webhooks [--add TARGET --app-id APP
+--trigger MESSAGE_INBOUND [--secret S]]``, ``faults [--route R --rate 0.2 [--mode
+STATUS_503[=W]]... | --clear [--route R]]``, ``rate-limit [800 | none]``; each takes
+``--json`` to print the answer as JSON. Exit status: 0, 1 when the emulator cannot be
+reached, 2 for bad input (refused by the emulator, or by the command line).
 """
 
 from __future__ import annotations
@@ -12,7 +52,10 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Final
 
+from ._control_cli import COMMANDS
+from ._control_cli import main as control_main
 from ._plans import FaultPlan
 from ._server import ROUTE_NAMES, Emulator
 
@@ -42,11 +85,16 @@ def _rate(value: str) -> float:
     return rate
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+PROG: Final = "python -m conversation_async.testing"
+
+
+def parse_args(argv: Sequence[str] | None = None, prog: str = PROG) -> argparse.Namespace:
     """The command line of the standalone emulator."""
     parser = argparse.ArgumentParser(
-        prog="python -m conversation_async.testing",
+        prog=prog,
         description="Run the Sinch Conversation API emulator.",
+        epilog=f"drive a running emulator:\n  {prog} {{{' | '.join(COMMANDS)}}} --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default %(default)s)"
@@ -114,9 +162,15 @@ async def serve(args: argparse.Namespace) -> None:
         await stop.wait()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit status."""
-    args = parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
+    """Entry point: serve (no sub-command, or ``serve``), or run a control sub-command;
+    returns the process exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in COMMANDS:
+        return control_main(arguments, prog)
+    if arguments and arguments[0] == "serve":
+        arguments = arguments[1:]
+    args = parse_args(arguments, prog)
     try:
         asyncio.run(serve(args))
     except OSError as error:  # e.g. the port is taken

@@ -1,8 +1,11 @@
 """The OAuth2 token endpoint and the credential check in front of every API route.
 
 Mirrors catalog §1.2: ``POST /oauth2/token`` with HTTP Basic client credentials and
-``grant_type=client_credentials`` issues opaque bearer tokens; API routes accept either
-``Bearer <token>`` or the same Basic credentials. An expired token is rejected with a
+``grant_type=client_credentials`` issues bearer tokens shaped like Sinch's JWTs (HS256
+over ``iss``, ``sub`` = client ID, ``iat``, ``exp`` = ``iat + expires_in``, ``jti``), so a
+client that reads ``exp`` to refresh early (the official Node SDK) works; the emulator
+itself only looks tokens up. API routes accept either ``Bearer <token>`` or the same Basic
+credentials. An expired token is rejected with a
 ``WWW-Authenticate`` header containing ``expired`` — the only 401 SDKs refresh and replay on.
 The client secret is never echoed in a response.
 """
@@ -11,10 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
+import json
 import secrets
 import time
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -29,6 +35,36 @@ INVALID_CHALLENGE: Final = (
 )
 MISSING_CHALLENGE: Final = 'Bearer realm="conversation-emulator"'
 _BASIC_CHALLENGE: Final = 'Basic realm="conversation-emulator"'
+JWT_ISSUER: Final = "conversation-emulator"
+_JWT_HEADER: Final = {"alg": "HS256", "typ": "JWT"}
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def encode_jwt(claims: Mapping[str, Any], key: bytes) -> str:
+    """``header.payload.signature``, each base64url without padding, signed HS256 with
+    ``key``: the JWT (RFC 7519) shape of Sinch's access tokens."""
+
+    def part(value: Mapping[str, Any]) -> str:
+        return _b64url(json.dumps(value, separators=(",", ":")).encode())
+
+    signing_input = f"{part(_JWT_HEADER)}.{part(claims)}"
+    signature = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+def token_claims(client_id: str, issued_at: int, expires_in: int, jti: str) -> dict[str, Any]:
+    """The claims of a token issued to ``client_id`` at ``issued_at`` (Unix seconds),
+    expiring ``expires_in`` seconds later; a random ``jti`` makes every token unique."""
+    return {
+        "iss": JWT_ISSUER,
+        "sub": client_id,
+        "iat": issued_at,
+        "exp": issued_at + expires_in,
+        "jti": jti,
+    }
 
 
 def _unauthenticated(message: str, challenge: str) -> ApiError:
@@ -43,6 +79,7 @@ class Auth:
 
     __slots__ = (
         "_credentials",
+        "_signing_key",
         "client_id",
         "expired_token_rejections",
         "token_expires_in",
@@ -52,6 +89,7 @@ class Auth:
     def __init__(self, client_id: str, client_secret: str, token_expires_in: int) -> None:
         self.client_id = client_id
         self._credentials = f"{client_id}:{client_secret}".encode()
+        self._signing_key = secrets.token_bytes(32)
         self.token_expires_in = token_expires_in
         self.tokens: dict[str, float] = {}
         self.expired_token_rejections = 0
@@ -65,8 +103,11 @@ class Auth:
 
     def issue(self) -> tuple[str, int]:
         """A fresh token and its lifetime in seconds (``token_expires_in`` at issue time)."""
-        token = secrets.token_urlsafe(32)
         expires_in = self.token_expires_in
+        claims = token_claims(
+            self.client_id, int(time.time()), expires_in, secrets.token_urlsafe(12)
+        )
+        token = encode_jwt(claims, self._signing_key)
         self.tokens[token] = time.monotonic() + expires_in
         return token, expires_in
 

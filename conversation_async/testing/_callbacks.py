@@ -87,11 +87,13 @@ class _Target:
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """The envelope fields a callback shares with its siblings (catalog §4.1)."""
+    """The envelope fields a callback shares with its siblings (catalog §4.1); ``app_id``
+    ``None`` means the target webhook's app."""
 
     accepted_time: str
     message_metadata: str = ""
     correlation_id: str | None = None
+    app_id: str | None = None
 
 
 def now_time() -> str:
@@ -333,7 +335,7 @@ class CallbackSender:
             if self.delivery_delay > 0:
                 await asyncio.sleep(self.delivery_delay)
             body: dict[str, Any] = {
-                "app_id": target.app_id,
+                "app_id": target.app_id if envelope.app_id is None else envelope.app_id,
                 "project_id": self._project_id,
                 "accepted_time": envelope.accepted_time,
                 "event_time": now_time(),

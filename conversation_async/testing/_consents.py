@@ -4,7 +4,9 @@ The API has no public write endpoint for consents, so lists change through the t
 ``Emulator.add_consent`` / ``remove_consent`` and through ``optouts:register`` (adds the
 recipient's identities to OPT_OUT_ALL) and ``optins:register`` (removes them). Every change
 is audited (OPERATION_INSERT / OPERATION_DELETE, ORIGIN_API). Lists are per app ID; the app
-need not exist, like the app IDs of sends.
+need not exist, like the app IDs of sends. Each registration's outcome then reaches the app's
+webhooks subscribed to OPT_IN / OPT_OUT: one ``OPT_IN_SUCCEEDED`` / ``OPT_OUT_SUCCEEDED``
+notification per channel identity registered, with the query's ``request_id``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ._callbacks import Stage
 from ._envelope import invalid_argument, json_response, not_found
+from ._inbound import processing_mode
 from ._pagination import paginate
 from ._params import (
     MANDATORY,
@@ -105,25 +109,61 @@ class ConsentRoutes(RouteProvider):
         if problems:
             raise invalid_argument(problems)
         store = self._store
-        for identity in self._identities(body["recipient"], body["channels"]):
+        identities = self._identities(body["recipient"], body["channels"])
+        for _, identity, _ in identities:
             if kind == "opt_out":
                 store.add_consent(app_id, OPT_OUT_LIST, identity)
             else:
                 store.remove_consent(app_id, OPT_OUT_LIST, identity)
         request_id = request.query.get("request_id") or store.new_id()
+        if store.webhooks:
+            mode = "DISPATCH" if strategy == "DISPATCH_ONLY" else processing_mode(store, app_id)
+            self._callbacks.notify(app_id, _outcomes(kind, request_id, identities, mode))
         return json_response({"request_id": request_id, kind: body})
 
-    def _identities(self, recipient: dict[str, Any], channels: list[str]) -> list[str]:
+    def _identities(
+        self, recipient: dict[str, Any], channels: list[str]
+    ) -> list[tuple[str, str, str]]:
+        """The ``(channel, identity, contact_id)`` registered ("" for an unknown contact)."""
         contact_id = recipient.get("contact_id")
         if contact_id is None:
-            return [str(i["identity"]) for i in recipient["identified_by"]["channel_identities"]]
+            pairs = [
+                (str(item["channel"]), str(item["identity"]))
+                for item in recipient["identified_by"]["channel_identities"]
+            ]
+            return [
+                (channel, identity, self._store.contact_of_identity(channel, identity) or "")
+                for channel, identity in pairs
+            ]
         contact = self._store.contacts.get(contact_id)
         if contact is None:
             raise invalid_argument(
                 [("recipient.contact_id", f"contact {contact_id} does not exist")]
             )
         return [
-            str(item["identity"])
+            (str(item["channel"]), str(item["identity"]), contact_id)
             for item in contact["channel_identities"]
             if item["channel"] in channels
         ]
+
+
+def _outcomes(
+    kind: str, request_id: str, identities: list[tuple[str, str, str]], mode: str
+) -> list[Stage]:
+    """One OPT_IN / OPT_OUT notification (catalog §4.2) per registered identity."""
+    trigger = kind.upper()  # OPT_IN / OPT_OUT
+    return [
+        (
+            trigger,
+            f"{kind}_notification",
+            {
+                "request_id": request_id,
+                "contact_id": contact_id,
+                "channel": channel,
+                "identity": identity,
+                "status": f"{trigger}_SUCCEEDED",
+                "processing_mode": mode,
+            },
+        )
+        for channel, identity, contact_id in identities
+    ]

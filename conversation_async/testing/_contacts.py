@@ -6,9 +6,11 @@ messages and events; merging moves all of them to the kept contact. Identity con
 computed per request and listed by identity; their page cursor is a position in that list.
 
 Contacts belong to the project, not to an app, so CONTACT_CREATE / UPDATE / DELETE / MERGE
-callbacks go to the subscribed webhooks of every app (each with its own ``app_id`` in the
-envelope). Only these API operations notify: contacts that sends and inbound messages
-create implicitly, and conversations deleted with their contact, send no callback.
+callbacks go to the subscribed webhooks of every app, with ``"app_id": ""`` in the envelope
+as in Sinch's own sample (catalog §4.3). Only these API operations notify: contacts that
+sends and inbound messages create implicitly, and conversations deleted with their contact,
+send no callback. A stored channel identity always has an ``app_id`` (``""`` unless the
+identity is app-scoped and the request gave one), as the API answers them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ._callbacks import Envelope, now_time
 from ._envelope import invalid_argument, json_response, not_found
 from ._masks import apply_update, parse_update_mask
 from ._pagination import paginate
@@ -71,6 +74,14 @@ def validate_contact(contact: dict[str, Any]) -> Violations:
     return problems
 
 
+def with_app_ids(contact: dict[str, Any]) -> dict[str, Any]:
+    """``contact`` with ``"app_id": ""`` on each channel identity that has none."""
+    for item in contact["channel_identities"]:
+        if item.get("app_id") is None:
+            item["app_id"] = ""
+    return contact
+
+
 def _holds(contact: dict[str, Any], channel: str, identity: str) -> bool:
     return any(
         item["channel"] == channel and item["identity"] == identity
@@ -104,7 +115,8 @@ class ContactRoutes(RouteProvider):
     def _notify(self, trigger: str, key: str, payload: dict[str, Any]) -> None:
         """One contact callback to every app's webhooks subscribed to ``trigger``."""
         if self._store.webhooks:
-            self._callbacks.notify(None, [(trigger, key, payload)])
+            envelope = Envelope(now_time(), app_id="")
+            self._callbacks.notify(None, [(trigger, key, payload)], envelope)
 
     async def list_contacts(self, request: web.Request) -> web.Response:
         """ListContacts: all, or by ``external_id``, or by ``channel`` + ``identity``."""
@@ -148,7 +160,7 @@ class ContactRoutes(RouteProvider):
             problems.append(("language", MANDATORY))
         if problems:
             raise invalid_argument(problems)
-        self._store.add_contact(contact)
+        self._store.add_contact(with_app_ids(contact))
         self._notify("CONTACT_CREATE", "contact_create_notification", {"contact": contact})
         return json_response(contact)
 
@@ -166,7 +178,7 @@ class ContactRoutes(RouteProvider):
         if problems:
             raise invalid_argument(problems)
         contact.clear()
-        contact.update(updated)
+        contact.update(with_app_ids(updated))
         self._store.reindex_contacts()
         self._notify("CONTACT_UPDATE", "contact_update_notification", {"contact": contact})
         return json_response(contact)

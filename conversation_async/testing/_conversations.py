@@ -4,6 +4,9 @@ At most one conversation per (app, contact) is active: creating or activating a 
 is a 400 naming ``active`` (stop the first one instead). A conversation's contact must exist
 (a body reference to a missing resource is a 400 naming the field; IDs in the path are 404s).
 Injected messages and events keep their own ``accept_time`` and are listed at that time.
+An injected message's ``sender_id`` (what the contact wrote to, catalog §3.6) is the
+request's, else for a TO_APP message the one inbound messages get; a TO_CONTACT message
+has none unless the request gives one.
 Recent conversations are ordered per request by their newest message (conversations without
 one come last, without ``last_message``); their page cursor is a position in that order.
 
@@ -21,6 +24,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from ._envelope import invalid_argument, json_response, not_found
+from ._inbound import sender_id
 from ._masks import apply_update, merge_patch, parse_update_mask
 from ._pagination import paginate
 from ._params import (
@@ -292,6 +296,9 @@ class ConversationRoutes(RouteProvider):
         if problems or accepted is None:
             raise invalid_argument(problems)
         content_key = "app_message" if has_app else "contact_message"
+        sender = body.get("sender_id")
+        if not sender and body["direction"] == "TO_APP":
+            sender = sender_id(self._store, conversation["app_id"], identity["channel"])
         message = {
             "id": self._store.new_id(),
             "direction": body["direction"],
@@ -301,7 +308,7 @@ class ConversationRoutes(RouteProvider):
             "contact_id": body["contact_id"],
             "metadata": body.get("metadata") or "",
             "accept_time": body["accept_time"],
-            "sender_id": body.get("sender_id") or "",
+            **({"sender_id": sender} if sender else {}),
             "processing_mode": body.get("processing_mode") or "CONVERSATION",
             "injected": True,
         }

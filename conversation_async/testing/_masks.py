@@ -1,14 +1,17 @@
 """PATCH semantics: ``update_mask`` field masks and RFC 7386 JSON merge patches.
 
-The emulator accepts the mask in one form only, ``update_mask=a,b`` (catalog §2.13, the
-current generated clients' form), and rejects the others so a client sending a different
-encoding finds out in tests rather than against the live API.
+The mask arrives in one of the two encodings clients send (catalog §2.13): one
+comma-joined ``update_mask=a,b`` (the current generated clients) or a repeated
+``update_mask.paths=a&update_mask.paths=b`` (the official Python 1.1.4 and .NET SDKs,
+OAS21's ``explode: true``). Anything else (both at once, ``update_mask`` repeated, a
+comma inside one ``update_mask.paths``, unknown paths) is a 400, so a client sending
+another encoding finds out in tests rather than against the live API.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -16,30 +19,45 @@ from aiohttp import web
 from ._envelope import invalid_argument
 
 
-def parse_update_mask(request: web.Request, fields: Mapping[str, Any]) -> list[str] | None:
-    """The masked paths of ``update_mask``, or ``None`` when it is absent or empty.
+def mask_paths(
+    joined: Sequence[str], repeated: Sequence[str], fields: Mapping[str, Any]
+) -> list[str] | None:
+    """The masked paths given the ``update_mask`` values (``joined``) and the
+    ``update_mask.paths`` values (``repeated``) of a query; ``None`` when there is no mask.
 
-    Unknown paths, empty segments, a repeated parameter or ``update_mask.paths`` are 400s
-    naming ``update_mask``.
+    Raises ``ValueError`` describing what is wrong with the mask.
     """
-    query = request.query
-    if "update_mask.paths" in query:
-        raise invalid_argument(
-            [("update_mask", "send the mask as one comma-joined update_mask parameter")]
-        )
-    values = query.getall("update_mask", [])
-    if len(values) > 1:
-        raise invalid_argument([("update_mask", "give update_mask once, comma-joined")])
-    if not values or values[0].strip() == "":
-        return None
-    paths = [path.strip() for path in values[0].split(",")]
-    unknown = [path for path in paths if path not in fields]
+    if joined and repeated:
+        raise ValueError("give either update_mask or update_mask.paths, not both")
+    if len(joined) > 1:
+        raise ValueError("give update_mask once, comma-joined (or repeat update_mask.paths)")
+    if joined:
+        if joined[0].strip() == "":
+            return None
+        paths = [path.strip() for path in joined[0].split(",")]
+    else:
+        if not repeated:
+            return None
+        if any("," in path for path in repeated):
+            raise ValueError("give one path per update_mask.paths parameter")
+        paths = [path.strip() for path in repeated]
+    unknown = [path or "(empty)" for path in paths if path not in fields]
     if unknown:
         allowed = ", ".join(fields)
-        raise invalid_argument(
-            [("update_mask", f"unknown field path(s) {', '.join(unknown)}; allowed: {allowed}")]
-        )
+        raise ValueError(f"unknown field path(s) {', '.join(unknown)}; allowed: {allowed}")
     return list(dict.fromkeys(paths))
+
+
+def parse_update_mask(request: web.Request, fields: Mapping[str, Any]) -> list[str] | None:
+    """The masked paths of the request's query (see :func:`mask_paths`), or ``None``; a bad
+    mask is a 400 naming ``update_mask``."""
+    query = request.query
+    try:
+        return mask_paths(
+            query.getall("update_mask", []), query.getall("update_mask.paths", []), fields
+        )
+    except ValueError as error:
+        raise invalid_argument([("update_mask", str(error))]) from None
 
 
 def apply_update(

@@ -12,7 +12,7 @@ import copy
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
@@ -23,8 +23,26 @@ from ._auth import TOKEN_PATH, Auth
 from ._callbacks import CallbackDelivery, CallbackSender
 from ._consents import ConsentRoutes
 from ._contacts import ContactRoutes
+from ._control import (
+    FAULTS_PATH,
+    INBOUND_PATH,
+    LEDGER_PATH,
+    RATE_LIMIT_PATH,
+    RESET_PATH,
+    STATS_PATH,
+    WEBHOOKS_PATH,
+    ControlError,
+    faults_json,
+    ledger_json,
+    parse_fault,
+    parse_inbound,
+    parse_page,
+    parse_rate_limit,
+    parse_webhook,
+    rate_limit_json,
+)
 from ._conversations import CONTACT_MESSAGE_KEYS, ConversationRoutes
-from ._envelope import ApiError, not_found
+from ._envelope import ApiError, json_response, not_found
 from ._events import EventRoutes
 from ._faults import OUTAGE_MODES, Faults, ScriptedResponse
 from ._inbound import receive_message
@@ -32,7 +50,7 @@ from ._ledger import LedgerEntry
 from ._messages import MessageRoutes
 from ._misc import MiscRoutes
 from ._pagination import PageTokens
-from ._params import non_empty_str, validate_one_of
+from ._params import non_empty_str, read_json_object, validate_one_of
 from ._plans import FaultMode, FaultPlan, PlanDraws
 from ._routing import Context, Handler, RouteProvider
 from ._store import CONSENT_LISTS, Store
@@ -42,10 +60,6 @@ from ._webhooks import WebhookRoutes, validate_webhook
 if TYPE_CHECKING:
     from ..client import ConversationClient
 
-STATS_PATH: Final = "/_emulator/stats"
-"""Not part of the Sinch API: the emulator's counters, readable from another process."""
-RESET_PATH: Final = "/_emulator/reset"
-"""Not part of the Sinch API: forget stored state (tokens stay valid), for benchmarks."""
 TOKEN_ROUTE: Final = "Token"  # noqa: S105 - a route name, not a secret
 PROVIDERS: Final[tuple[type[RouteProvider], ...]] = (
     MessageRoutes,  # first: the benchmarked routes are matched before any other area's
@@ -71,6 +85,24 @@ and counted in ``requests_seen``: ``Token`` plus the catalog's operationIds (and
 _SHUTDOWN_TIMEOUT: Final = 1.0
 """Seconds ``stop()`` waits for in-flight handlers (e.g. a long scripted delay) before
 cancelling them."""
+
+
+def _control(handler: Callable[[web.Request], Awaitable[Any]]) -> Handler:
+    """A control endpoint (not part of the Sinch API, no credentials): ``handler``'s value as
+    JSON, or bad input as a 400 INVALID_ARGUMENT envelope saying what is wrong."""
+
+    async def route(request: web.Request) -> web.StreamResponse:
+        try:
+            return json_response(await handler(request))
+        except ControlError as error:
+            return ApiError(400, str(error), violations=error.problems).response()
+        except ValueError as error:  # the Emulator method's own check
+            return ApiError(400, str(error)).response()
+        except ApiError as error:  # e.g. a body that is not a JSON object
+            return error.response()
+
+    route.__name__ = handler.__name__
+    return route
 
 
 @web.middleware
@@ -136,8 +168,8 @@ class Emulator:
     field naming a resource that does not exist (a conversation's ``contact_id``, a
     webhook's ``app_id``, a merge's ``source_id``) is a 400 naming that field; a second
     active conversation for one (app, contact) is a 400 naming ``active``; creating project
-    settings twice is a 409 ALREADY_EXISTS. ``update_mask`` is accepted only as one
-    comma-joined ``update_mask`` parameter.
+    settings twice is a 409 ALREADY_EXISTS. ``update_mask`` is accepted as one comma-joined
+    ``update_mask`` parameter or as repeated ``update_mask.paths`` parameters.
 
     A handler whose client disconnects is cancelled (so a passthrough send abandoned during
     its delay is not stored), and ``stop()`` cancels handlers still running after 1 s.
@@ -157,6 +189,11 @@ class Emulator:
     Observe them with ``callbacks`` (:class:`CallbackDelivery` records),
     ``callbacks_delivered``, ``callbacks_failed`` and ``await callbacks_settled()``;
     ``stop()`` cancels deliveries still pending.
+
+    Control API: JSON endpoints under ``/_emulator/`` (stats, reset, inbound, webhooks,
+    ledger, faults, rate-limit; listed in ``conversation_async.testing.__main__``) do what
+    ``stats()``, ``reset()``, ``inbound_message``, ``add_webhook``, ``ledger``,
+    ``inject_faults`` and ``rate_limit`` do, for a process that cannot call them.
     """
 
     def __init__(
@@ -206,19 +243,89 @@ class Emulator:
         for provider in PROVIDERS:
             for method, path, name, handler in provider(context).routes():
                 app.router.add_route(method, path, self._wrap(name, handler, api=True))
-        app.router.add_get(STATS_PATH, self._stats)
-        app.router.add_post(RESET_PATH, self._reset)
+        for method, path, endpoint in (
+            ("GET", STATS_PATH, self._stats),
+            ("POST", RESET_PATH, self._reset),
+            ("POST", INBOUND_PATH, self._inbound),
+            ("GET", WEBHOOKS_PATH, self._webhooks),
+            ("POST", WEBHOOKS_PATH, self._add_webhook),
+            ("GET", LEDGER_PATH, self._ledger_page),
+            ("DELETE", LEDGER_PATH, self._clear_ledger),
+            ("GET", FAULTS_PATH, self._fault_plans),
+            ("POST", FAULTS_PATH, self._set_fault),
+            ("DELETE", FAULTS_PATH, self._clear_faults),
+            ("GET", RATE_LIMIT_PATH, self._rate_limit),
+            ("PUT", RATE_LIMIT_PATH, self._set_rate_limit),
+        ):
+            app.router.add_route(method, path, _control(endpoint))
         app.on_cleanup.append(self._close_callbacks)  # also when served by another runner
         return app
 
-    async def _stats(self, _: web.Request) -> web.Response:
-        """``GET /_emulator/stats``: the counters, for tools in another process."""
-        return web.json_response(self.stats())
+    # -- control API: one Emulator method each, for tools in another process -----------
 
-    async def _reset(self, _: web.Request) -> web.Response:
-        """``POST /_emulator/reset``: :meth:`reset` from another process (benchmarks)."""
+    async def _stats(self, _: web.Request) -> dict[str, Any]:
+        """``GET /_emulator/stats``: :meth:`stats`."""
+        return self.stats()
+
+    async def _reset(self, _: web.Request) -> dict[str, Any]:
+        """``POST /_emulator/reset``: :meth:`reset`."""
         self.reset()
-        return web.json_response({})
+        return {}
+
+    async def _inbound(self, request: web.Request) -> dict[str, Any]:
+        """``POST /_emulator/inbound``: :meth:`inbound_message`; answers the message."""
+        inbound = parse_inbound(await read_json_object(request))
+        message = self.inbound_message(
+            inbound.app_id,
+            (inbound.channel, inbound.identity),
+            text=inbound.text,
+            contact_message=inbound.contact_message,
+        )
+        return {"message": message}
+
+    async def _webhooks(self, _: web.Request) -> dict[str, Any]:
+        """``GET /_emulator/webhooks``: every app's webhooks (the API lists one app's)."""
+        return {"webhooks": list(self._store.webhooks.values())}
+
+    async def _add_webhook(self, request: web.Request) -> dict[str, Any]:
+        """``POST /_emulator/webhooks``: :meth:`add_webhook` (no app needed); answers it."""
+        hook = parse_webhook(await read_json_object(request))
+        return self.add_webhook(
+            hook.app_id, hook.target, triggers=hook.triggers, secret=hook.secret
+        )
+
+    async def _ledger_page(self, request: web.Request) -> dict[str, Any]:
+        """``GET /_emulator/ledger[?offset=&limit=]``: :attr:`ledger`, all or a page."""
+        offset, limit = parse_page(request.query)
+        return ledger_json(self._ledger, offset, limit)
+
+    async def _clear_ledger(self, _: web.Request) -> dict[str, Any]:
+        """``DELETE /_emulator/ledger``: :meth:`clear_ledger`."""
+        self.clear_ledger()
+        return {}
+
+    async def _fault_plans(self, _: web.Request) -> dict[str, Any]:
+        """``GET /_emulator/faults``: :attr:`fault_plans`."""
+        return faults_json(self.fault_plans)
+
+    async def _set_fault(self, request: web.Request) -> dict[str, Any]:
+        """``POST /_emulator/faults``: :meth:`inject_faults`; answers the plans."""
+        self.inject_faults(*parse_fault(await read_json_object(request)))
+        return faults_json(self.fault_plans)
+
+    async def _clear_faults(self, request: web.Request) -> dict[str, Any]:
+        """``DELETE /_emulator/faults[?route=]``: :meth:`clear_faults`; answers the plans."""
+        self.clear_faults(request.query.get("route") or None)
+        return faults_json(self.fault_plans)
+
+    async def _rate_limit(self, _: web.Request) -> dict[str, Any]:
+        """``GET /_emulator/rate-limit``: :attr:`rate_limit`."""
+        return rate_limit_json(self.rate_limit)
+
+    async def _set_rate_limit(self, request: web.Request) -> dict[str, Any]:
+        """``PUT /_emulator/rate-limit``: sets :attr:`rate_limit`; answers it."""
+        self.rate_limit = parse_rate_limit(await read_json_object(request))
+        return rate_limit_json(self.rate_limit)
 
     def stats(self) -> dict[str, Any]:
         """Counters as plain JSON: token requests, requests by route, stored messages...;

@@ -25,43 +25,12 @@ from conversation_async.callbacks import (
     SignatureVerifier,
     UnknownCallbackEvent,
     Verdict,
+    dedupe_key,
     signature_headers,
 )
-from conversation_async.callbacks.aiohttp import dedupe_key
 from conversation_async.callbacks.parse import parse_callback
 from conversation_async.callbacks.signature import Headers
-
-SECRET = "webhook-secret-value"
-
-
-def delivery(message_id: str = "m1", status: str = "DELIVERED") -> bytes:
-    return json.dumps(
-        {
-            "app_id": "app",
-            "message_delivery_report": {"message_id": message_id, "status": status},
-        }
-    ).encode()
-
-
-def inbound(message_id: str = "in1", text: str = "hello") -> bytes:
-    return json.dumps(
-        {
-            "app_id": "app",
-            "message": {
-                "id": message_id,
-                "direction": "TO_APP",
-                "contact_message": {"text_message": {"text": text}},
-            },
-        }
-    ).encode()
-
-
-def signed(body: bytes, secret: str = SECRET, **extra: str) -> dict[str, str]:
-    return {
-        **signature_headers(secret, body),
-        "Content-Type": "application/json",
-        **extra,
-    }
+from tests.callbacks.support import SECRET, delivery, inbound, signed
 
 
 class Harness:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
+
 import aiohttp
 
 from conversation_async.testing import Emulator
+from conversation_async.testing._auth import encode_jwt, token_claims
 
 from .conftest import Api, basic, fetch, get_token, send_body
 
@@ -30,8 +37,54 @@ async def test_token_endpoint_issues_a_bearer_token(
     assert len(reply.body["access_token"]) >= 32
 
 
+def jwt_part(token: str, index: int) -> dict[str, object]:
+    """One decoded JSON part (0 header, 1 claims) of a JWT."""
+    segment = token.split(".")[index]
+    decoded: dict[str, object] = json.loads(
+        base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    )
+    return decoded
+
+
+async def test_tokens_are_jwts_whose_exp_matches_expires_in(
+    http: aiohttp.ClientSession, emu: Emulator
+) -> None:
+    """An access token is header.payload.signature (base64url, no padding) whose claims name
+    the client and expire ``expires_in`` seconds after ``iat``, as Sinch's JWTs do."""
+    emu.token_expires_in = 120
+    before = int(time.time())
+    token = await get_token(http, emu)
+    after = int(time.time())
+    parts = token.split(".")
+    assert len(parts) == 3
+    assert all(part and "=" not in part for part in parts)
+    assert jwt_part(token, 0) == {"alg": "HS256", "typ": "JWT"}
+    claims = jwt_part(token, 1)
+    assert claims["sub"] == emu.client_id
+    issued_at = claims["iat"]
+    assert isinstance(issued_at, int)
+    assert before <= issued_at <= after
+    assert claims["exp"] == issued_at + 120
+
+
+def test_jwt_signature_is_hs256_over_header_and_payload() -> None:
+    """The third part is the HMAC-SHA256 of ``header.payload`` with the signing key."""
+    claims = token_claims("id", 1_700_000_000, 3600, "j")
+    token = encode_jwt(claims, b"key")
+    header, payload, signature = token.split(".")
+    expected = hmac.new(b"key", f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    assert base64.urlsafe_b64decode(signature + "=") == expected
+    assert jwt_part(token, 1) == {
+        "iss": "conversation-emulator",
+        "sub": "id",
+        "iat": 1_700_000_000,
+        "exp": 1_700_003_600,
+        "jti": "j",
+    }
+
+
 async def test_each_token_is_different(http: aiohttp.ClientSession, emu: Emulator) -> None:
-    """Two token requests give two distinct opaque tokens."""
+    """Two token requests give two distinct tokens."""
     assert await get_token(http, emu) != await get_token(http, emu)
 
 

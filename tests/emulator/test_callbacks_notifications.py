@@ -23,6 +23,8 @@ from conversation_async.callbacks import (
     ConversationStartEvent,
     ConversationStopEvent,
     MessageInboundEvent,
+    OptInEvent,
+    OptOutEvent,
 )
 from conversation_async.testing import Emulator
 
@@ -53,7 +55,9 @@ async def emu() -> AsyncIterator[Emulator]:
 async def test_contact_create_reaches_every_subscribed_app(
     api: Api, emu: Emulator, receiver: Receiver
 ) -> None:
-    """CONTACT_CREATE goes to the subscribed webhooks of every app, each with its app_id."""
+    """CONTACT_CREATE goes to the subscribed webhooks of every app, with the empty app_id
+    of Sinch's own sample (contacts belong to the project) and identities carrying
+    ``"app_id": ""``."""
     emu.add_webhook("app-a", receiver.url("a"), triggers=CONTACT_TRIGGERS, secret=SECRET)
     emu.add_webhook("app-b", receiver.url("b"), triggers=["CONTACT_CREATE"])
     emu.add_webhook("app-c", receiver.url("c"), triggers=["MESSAGE_INBOUND"])
@@ -62,12 +66,17 @@ async def test_contact_create_reaches_every_subscribed_app(
     (a,), (b,) = receiver.at("a"), receiver.at("b")
     assert receiver.at("c") == []
     assert a.verifies(SECRET)
-    for item, app_id in ((a, "app-a"), (b, "app-b")):
+    for item in (a, b):
         event = item.event()
         assert isinstance(event, ContactCreateEvent)
-        assert event.app_id == app_id
+        assert event.app_id == ""
         assert event.contact_create_notification.contact is not None
         assert event.contact_create_notification.contact.id == contact_id
+        body = item.json()
+        assert body["app_id"] == ""
+        assert body["project_id"] == emu.project_id
+        identities = body["contact_create_notification"]["contact"]["channel_identities"]
+        assert identities == [{"channel": "SMS", "identity": "+46700000001", "app_id": ""}]
 
 
 async def test_contact_update_then_delete_carry_the_contact(
@@ -172,6 +181,47 @@ async def test_capability_query_answers_later_with_capability_full(
         notification.identity,
         notification.capability_status,
     ) == ("req-1", contact_id, "SMS", "+46700000009", "CAPABILITY_FULL")
+
+
+async def test_opt_out_then_opt_in_registrations_are_confirmed_by_callbacks(
+    api: Api, emu: Emulator, receiver: Receiver
+) -> None:
+    """optouts:register and optins:register are each followed by an OPT_OUT / OPT_IN
+    callback per registered identity, with the request_id, SUCCEEDED and the app's mode."""
+    contact_id = await create_contact(api, "+46700000001")
+    emu.add_webhook("app", receiver.url(), triggers=["OPT_IN", "OPT_OUT"], secret=SECRET)
+    emu.add_webhook("other", receiver.url("other"), triggers=["OPT_IN", "OPT_OUT"])
+    identities = [{"channel": "SMS", "identity": i} for i in ("+46700000001", "+46700000002")]
+    body = {
+        "app_id": "app",
+        "channels": ["SMS"],
+        "recipient": {"identified_by": {"channel_identities": identities}},
+    }
+    await api.ok("POST", "optouts:register", json_body=body, params={"request_id": "out-1"})
+    await emu.callbacks_settled(timeout=2)
+    opt_outs = [item.event() for item in receiver.received]
+    assert all(isinstance(event, OptOutEvent) and event.app_id == "app" for event in opt_outs)
+    assert [
+        (n.request_id, n.contact_id, n.channel, n.identity, n.status, n.processing_mode)
+        for n in (e.opt_out_notification for e in opt_outs if isinstance(e, OptOutEvent))
+    ] == [
+        ("out-1", contact_id, "SMS", "+46700000001", "OPT_OUT_SUCCEEDED", "CONVERSATION"),
+        ("out-1", "", "SMS", "+46700000002", "OPT_OUT_SUCCEEDED", "CONVERSATION"),
+    ]
+    assert all(item.verifies(SECRET) for item in receiver.received)
+    assert receiver.at("other") == []
+    receiver.received.clear()
+    body["processing_strategy"] = "DISPATCH_ONLY"
+    await api.ok("POST", "optins:register", json_body=body, params={"request_id": "in-1"})
+    await emu.callbacks_settled(timeout=2)
+    opt_ins = [item.event() for item in receiver.received]
+    assert [
+        (n.request_id, n.identity, n.status, n.processing_mode)
+        for n in (e.opt_in_notification for e in opt_ins if isinstance(e, OptInEvent))
+    ] == [
+        ("in-1", "+46700000001", "OPT_IN_SUCCEEDED", "DISPATCH"),
+        ("in-1", "+46700000002", "OPT_IN_SUCCEEDED", "DISPATCH"),
+    ]
 
 
 async def test_inbound_message_opens_conversation_with_start_then_inbound(

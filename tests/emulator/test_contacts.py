@@ -31,7 +31,7 @@ async def test_create_answers_the_contact_with_defaults(api: Api) -> None:
     contact = await api.ok("POST", "contacts", json_body=contact_body())
     assert contact == {
         "id": contact["id"],
-        "channel_identities": [{"channel": "SMS", "identity": "+46700000001"}],
+        "channel_identities": [{"channel": "SMS", "identity": "+46700000001", "app_id": ""}],
         "channel_priority": [],
         "display_name": "Unknown",
         "email": "",
@@ -39,6 +39,21 @@ async def test_create_answers_the_contact_with_defaults(api: Api) -> None:
         "metadata": "",
         "language": "EN_US",
     }
+
+
+async def test_channel_identities_carry_an_app_id_as_the_api_answers_them(api: Api) -> None:
+    """Identities created or updated without ``app_id`` get ``""`` (catalog §3.2); an
+    app-scoped identity keeps the app ID it was given."""
+    scoped = {"channel": "MESSENGER", "identity": "psid-1", "app_id": "app-9"}
+    contact_id = await create_contact(api)
+    updated = await api.ok(
+        "PATCH",
+        f"contacts/{contact_id}",
+        json_body={"channel_identities": [{"channel": "SMS", "identity": "+46700000002"}, scoped]},
+    )
+    expected = [{"channel": "SMS", "identity": "+46700000002", "app_id": ""}, scoped]
+    assert updated["channel_identities"] == expected
+    assert (await api.ok("GET", f"contacts/{contact_id}"))["channel_identities"] == expected
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Api, bad_fields, is_not_found
+from .conftest import Api, bad_fields, create_app, is_not_found
 
 
 def ago(**delta: float) -> str:
@@ -54,6 +54,40 @@ async def test_inject_message_stores_an_injected_message(api: Api) -> None:
         "processing_mode": "CONVERSATION",
         "injected": True,
     }
+
+
+async def injected(api: Api, conversation_id: str, **extra: Any) -> dict[str, Any]:
+    """Inject ``inject_body(**extra)`` into the conversation; returns the stored message."""
+    await api.ok(
+        "POST", f"conversations/{conversation_id}:inject-message", json_body=inject_body(**extra)
+    )
+    [stored] = [s for s in api.emu.store.messages.values() if s.message["injected"]]
+    return stored.message
+
+
+async def test_injected_message_from_a_contact_gets_the_number_it_wrote_to(api: Api) -> None:
+    """Without a sender_id, a TO_APP injection carries what the contact wrote to (the app's
+    claimed identity on the channel), as inbound messages do (catalog §3.6)."""
+    app_id = await create_app(api)  # SMS credential claiming "plan"
+    message_id = await api.send(app_id=app_id)
+    conversation_id = api.emu.store.messages[message_id].message["conversation_id"]
+    message = await injected(api, conversation_id)
+    assert message["sender_id"] == "plan"
+
+
+async def test_injected_message_to_a_contact_has_no_sender_id(api: Api) -> None:
+    """sender_id is MO only: a TO_CONTACT injection without one leaves it out, like a send."""
+    conversation_id = await conversation_of_a_send(api)
+    message = await injected(
+        api,
+        conversation_id,
+        direction="TO_CONTACT",
+        contact_message=None,
+        app_message={"text_message": {"text": "hello"}},
+    )
+    assert "sender_id" not in message
+    listed = (await api.list(conversation_id=conversation_id)).body["messages"]
+    assert all("sender_id" not in m for m in listed)
 
 
 async def test_injected_messages_are_listed_at_their_accept_time(api: Api) -> None:
