@@ -8,8 +8,21 @@ budget, so N workers of a web app do not overshoot the project's rate limit toge
 
     limiter = RedisRateLimiter(redis.Redis(), key="sinch:budget:my-project", limit=800)
     client = ConversationClient(..., rate_limiter=limiter)
+
+:class:`RedisDedupeStore` lets every callback receiver behind one webhook URL reject a
+replayed signature and skip a redelivery another worker handled; :class:`RedisStreamInbox`
+makes callbacks durable: the receiver appends each verified event to a Redis stream, and
+:class:`InboxWorker` processes in any process handle and acknowledge them.
 """
 
+from ._dedupe import RedisDedupeStore
+from ._inbox import InboxStats, InboxWorker, RedisStreamInbox
 from ._ratelimit import RedisRateLimiter
 
-__all__ = ["RedisRateLimiter"]
+__all__ = [
+    "InboxStats",
+    "InboxWorker",
+    "RedisDedupeStore",
+    "RedisRateLimiter",
+    "RedisStreamInbox",
+]
