@@ -20,6 +20,8 @@ def test_quick_benchmark_run_produces_every_figure() -> None:
     assert results["memory"]["large_peak_rss_mb"] > 0
     assert results["serialization"]["decode"]["ratio"] > 0
     assert "| messages.send_many |" in (bench.RESULTS / "quick.md").read_text()
+    assert results["tracing"]["ratio"] > 0
+    assert "tracing hook without a provider" in (bench.RESULTS / "quick.md").read_text()
     shared = results["shared_budget"]
     if "skipped" in shared:
         assert "Redis rows skipped" in (bench.RESULTS / "quick.md").read_text()

@@ -49,6 +49,7 @@ from .deadlines import Deadlines
 from .ratelimit import LocalRateLimiter, RateLimiter
 from .response import RawResponse
 from .slots import Slots
+from .tracing import CallObserver, hook
 
 __all__ = ["Transport", "attempt_failure", "redact_headers"]
 
@@ -126,6 +127,8 @@ class Transport:
         or one lent to it."""
         self._budget = RetryBudget.from_policy(config.retry)
         self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        self._observe = hook()
+        """OpenTelemetry's per-call hook (:mod:`.tracing`); None without opentelemetry."""
 
     @property
     def closed(self) -> bool:
@@ -172,7 +175,7 @@ class Transport:
             budget=self._budget,
             renewable=config.auth is AuthMethod.OAUTH,
         )
-        return self._run(session, state, target, params, body, headers, decode)
+        return self._traced(state, session, target, params, body, headers, decode, True)
 
     async def aclose(self) -> None:
         """Close what this transport owns (never a borrowed session); idempotent.
@@ -259,7 +262,26 @@ class Transport:
             repeatable=True,
         )
         headers.update(self._base_headers)
-        return self._run(session, state, target, None, body, headers, None)
+        return self._traced(state, session, target, None, body, headers, None, False)
+
+    def _traced(
+        self,
+        state: CallState,
+        session: aiohttp.ClientSession,
+        target: URL,
+        params: Mapping[str, str] | None,
+        body: bytes | None,
+        headers: dict[str, str],
+        decode: Callable[[RawResponse], T] | None,
+        propagate: bool,
+    ) -> Coroutine[Any, Any, Reported[Any]]:
+        """The driver's coroutine, inside a call span when tracing (:mod:`.tracing`);
+        otherwise the driver itself, with nothing allocated. ``propagate``: send the trace
+        context (not to the token endpoint)."""
+        observe = self._observe
+        observer = None if observe is None else observe(state.method, target, propagate)
+        run = self._run(session, state, target, params, body, headers, decode, observer)
+        return run if observer is None else observer.traced(run)
 
     # --- the driver -------------------------------------------------------------------
 
@@ -272,6 +294,7 @@ class Transport:
         body: bytes | None,
         headers: dict[str, str],
         decode: Callable[[RawResponse], T] | None,
+        observer: CallObserver | None,
     ) -> Reported[Any]:
         """Attempts until the call state says return or raise. With ``decode`` it is an API
         call, which takes a rate turn, a connection slot and a credential first, and whose
@@ -331,6 +354,8 @@ class Transport:
                             state.attempts + 1,
                             redact_headers(headers),
                         )
+                    if observer is not None:
+                        observer.sending(headers, state)
                     sent = True
                     async with session.request(
                         method,
@@ -387,6 +412,8 @@ class Transport:
             finally:
                 if holding and slots is not None:
                     slots.release()
+                if observer is not None:
+                    observer.ended(state, status)
             if action is Action.REPLAY:
                 assert auth is not None  # noqa: S101 - only gated calls replay
                 assert credential is not None  # noqa: S101 - a replay follows an answer
