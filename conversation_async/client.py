@@ -66,7 +66,8 @@ class ConversationClient:
     ``timeout`` bounds one HTTP attempt, ``deadline`` a whole call including retries.
     ``max_retries`` (default 3) and ``retry_non_idempotent`` (repeat POSTs after 5xx or
     timeouts, which may duplicate sends) tune the default :class:`RetryPolicy`; pass
-    ``retry=RetryPolicy(...)`` instead to set back-off too. ``rate_limit`` caps requests
+    ``retry=RetryPolicy(...)`` instead to set back-off too; :meth:`with_options` gives
+    some calls other limits. ``rate_limit`` caps requests
     per second for the whole client (default: none until the API answers 429, then an
     adaptive limit). ``rate_limiter`` paces the client with a :class:`RateLimiter` of your
     own instead, which several clients may share (``LocalRateLimiter`` in one process,
