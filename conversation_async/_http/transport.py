@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import platform
 import ssl
@@ -147,10 +148,14 @@ class Transport:
         decode: Callable[[RawResponse], T],
         params: Mapping[str, str] | None = None,
         payload: Any = None,
+        config: ClientConfig | None = None,
     ) -> Coroutine[Any, Any, Reported[T]]:
         """An authenticated API call with ``payload`` as its JSON body; await it for its
         result as a value: the successful answer read by ``decode`` (which raises
         ``InvalidResponseError`` for an unreadable one), or the error to raise, and the report.
+
+        ``config`` gives this call its timeout, deadline and retry policy (a
+        ``with_options`` view's); without it, the transport's own apply.
 
         The payload is encoded at once, so it is not kept alive (and scanned by the garbage
         collector) while the request is in flight. Misuse raises at once: a closed client,
@@ -162,7 +167,7 @@ class Transport:
         if payload is not None:
             body = _jsoncodec.dumps(payload)
             headers["Content-Type"] = "application/json"
-        config = self._config
+        config = self._config if config is None else config
         target = URL(url)
         assert self._loop is not None  # noqa: S101 - set by _open
         state = CallState(
@@ -241,7 +246,7 @@ class Transport:
         if config.auth is AuthMethod.BASIC:
             return BasicAuthenticator(config.client_id, config.client_secret)
         endpoint = TokenEndpoint(
-            config.token_url, config.client_id, config.client_secret, self._send_token_request
+            config.auth_url, config.client_id, config.client_secret, self._send_token_request
         )
         return TokenManager(endpoint)
 
@@ -311,6 +316,8 @@ class Transport:
         limit = self._config.max_response_size
         method = state.method
         debug = logger.isEnabledFor(logging.DEBUG)
+        call_id = next(_CALL_IDS)
+        status = 0
         while True:
             if self._closed:
                 state.stopped(ClientStateError(_CLOSED_DURING_CALL))
@@ -353,6 +360,7 @@ class Transport:
                             state.path,
                             state.attempts + 1,
                             redact_headers(headers),
+                            extra=_log_fields(call_id, state, attempt=state.attempts + 1),
                         )
                     if observer is not None:
                         observer.sending(headers, state)
@@ -394,7 +402,13 @@ class Transport:
                     if limiter is not None:
                         if status == 429:
                             rate = limiter.throttled()
-                            logger.debug("%s %s: 429, client rate %s", method, state.path, rate)
+                            logger.debug(
+                                "%s %s: 429, client rate %s",
+                                method,
+                                state.path,
+                                rate,
+                                extra=_log_fields(call_id, state, status=status),
+                            )
                         else:
                             limiter.accepted()
                     wall = datetime.now(UTC) if status >= 300 else None
@@ -408,7 +422,13 @@ class Transport:
                         except InvalidResponseError as exc:
                             return Reported(None, state.unreadable(exc), state)
                     if debug:
-                        logger.debug("%s %s -> %d", method, state.path, status)
+                        logger.debug(
+                            "%s %s -> %d",
+                            method,
+                            state.path,
+                            status,
+                            extra=_log_fields(call_id, state, status=status),
+                        )
             finally:
                 if holding and slots is not None:
                     slots.release()
@@ -418,7 +438,12 @@ class Transport:
                 assert auth is not None  # noqa: S101 - only gated calls replay
                 assert credential is not None  # noqa: S101 - a replay follows an answer
                 auth.invalidate(credential)
-                logger.debug("%s %s: token expired, replaying once", method, state.path)
+                logger.debug(
+                    "%s %s: token expired, replaying once",
+                    method,
+                    state.path,
+                    extra=_log_fields(call_id, state, status=status),
+                )
                 continue
             if action is Action.RAISE:
                 break
@@ -429,11 +454,38 @@ class Transport:
                 state.attempts,
                 state.wait,
                 state.reason,
+                extra=_log_fields(call_id, state, status=status, wait=state.wait),
             )
             await asyncio.sleep(state.wait)
         if state.reason:
-            logger.debug("%s %s: %s", method, state.path, state.reason)
+            logger.debug(
+                "%s %s: %s",
+                method,
+                state.path,
+                state.reason,
+                extra=_log_fields(call_id, state, status=status),
+            )
         return Reported(None, state.error, state)
+
+
+_CALL_IDS = itertools.count(1)
+"""Numbers the calls of the process, so the log records of one call can be told apart."""
+
+
+def _log_fields(
+    call_id: int, state: CallState, *, attempt: int = 0, status: int = 0, wait: float | None = None
+) -> dict[str, Any]:
+    """The structured fields (``extra=``) of a DEBUG record about a call: README "Logging".
+
+    ``sinch_`` names cannot clash with ``LogRecord`` attributes; no header or body goes here.
+    """
+    return {
+        "sinch_call": f"{state.method} {state.path}",
+        "sinch_call_id": call_id,
+        "sinch_attempt": attempt or state.attempts,
+        "sinch_status": status or None,
+        "sinch_wait": wait,
+    }
 
 
 _BORROWED_CLOSED = "the aiohttp session lent to this ConversationClient is closed"

@@ -177,9 +177,10 @@ class Resource:
 
     def __init__(self, transport: Transport, config: ClientConfig) -> None:
         self._transport = transport
+        self._config = config
         project = segment(config.project_id)
         self._project = f"{config.conversation_url}/v1/projects/{project}"
-        self._templates = f"{config.template_url}/{{version}}/projects/{project}"
+        self._templates = f"{config.templates_url}/{{version}}/projects/{project}"
 
     def _url(self, path: str) -> str:
         """A Conversation API URL below ``/v1/projects/{project_id}/``."""
@@ -268,6 +269,7 @@ class Resource:
             params=params,
             payload=None if body is None else unstructure(body),
             decode=reader(into),
+            config=self._config,
         )
 
     def _paginate(
