@@ -9,9 +9,10 @@
 
 Needs only Python 3.11+ and access to PyPI. The environment lives in ``.venv`` and is
 reinstalled whenever ``pyproject.toml`` changes. ``test-lowest`` uses its own
-``.venv-lowest``, where every runtime dependency (and the ``redis`` extra's) is pinned to
-the floor ``pyproject.toml`` declares for it (``aiohttp>=3.14.1`` installs aiohttp 3.14.1);
-what those need, and the dev tools, resolve as usual.
+``.venv-lowest``, where every runtime dependency, and those of the feature extras (every
+extra but ``test`` and ``dev``), is pinned to the floor ``pyproject.toml`` declares for it
+(``aiohttp>=3.14.1`` installs aiohttp 3.14.1); what those need, and the dev tools, resolve
+as usual.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 LOWEST_VENV = ROOT / ".venv-lowest"
-# The optional-dependency groups that are runtime dependencies, pinned by test-lowest too.
-RUNTIME_EXTRAS = ("redis",)
+# The optional-dependency groups that are not runtime dependencies; every other extra
+# (redis, otel, ...) is a feature's, and test-lowest pins its floors too.
+TOOL_EXTRAS = ("test", "dev")
 FLOOR = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([0-9][^,;\s]*)\s*$")
 
 
@@ -42,8 +44,9 @@ def lowest_pins() -> list[str]:
     """``name==floor`` for each runtime dependency, from its ``name>=floor`` in pyproject."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = list(project["dependencies"])
-    for extra in RUNTIME_EXTRAS:
-        requirements += project["optional-dependencies"][extra]
+    for extra, extra_requirements in project.get("optional-dependencies", {}).items():
+        if extra not in TOOL_EXTRAS:
+            requirements += extra_requirements
     pins = []
     for requirement in requirements:
         match = FLOOR.match(requirement)
