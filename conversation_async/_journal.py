@@ -189,9 +189,7 @@ class SqliteJournal:
             self._settle([(self._closed, None, None)])
 
     def _connect(self) -> tuple[sqlite3.Connection, JournalInfo]:
-        db = sqlite3.connect(
-            self.path, timeout=0.5, isolation_level=None, check_same_thread=False
-        )
+        db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA locking_mode=EXCLUSIVE")
             db.execute("PRAGMA journal_mode=WAL")

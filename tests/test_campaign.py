@@ -70,7 +70,7 @@ async def test_a_journaled_campaign_sends_each_row_once_and_journals_it(
     assert sends_per_recipient(emulator) == {f"+4670{i:07d}": 1 for i in range(50)}
     assert journal_states(journal) == {"sent": 50}
     with contextlib.closing(sqlite3.connect(journal)) as db:
-        ids = {k: m for k, m in db.execute("SELECT key, message_id FROM rows")}
+        ids = dict(db.execute("SELECT key, message_id FROM rows"))
     assert ids == {r.key: r.response.message_id for r in results if r.response}
 
 
@@ -175,9 +175,7 @@ async def test_two_inputs_with_one_key_are_refused(emulator: Emulator, tmp_path:
     journal = tmp_path / "c.journal"
     async with emulator.client(retry=NO_RETRY) as client:
         with pytest.raises(CampaignMismatchError, match="unique"):
-            await campaign(
-                client, rows(4), journal, key=lambda i, r: "same", concurrency=1
-            )
+            await campaign(client, rows(4), journal, key=lambda i, r: "same", concurrency=1)
     assert len(emulator.ledger) == 1
 
 
@@ -185,9 +183,7 @@ async def test_caller_keys_name_the_rows(emulator: Emulator, tmp_path: Path) -> 
     """With ``key=``, rows are journaled (and tagged) under the caller's keys."""
     journal = tmp_path / "c.journal"
     async with emulator.client(retry=NO_RETRY) as client:
-        results = await campaign(
-            client, rows(3), journal, key=lambda i, r: f"user-{i}"
-        )
+        results = await campaign(client, rows(3), journal, key=lambda i, r: f"user-{i}")
     assert {r.key for r in results} == {"user-0", "user-1", "user-2"}
     assert {e.request["message_metadata"].rsplit(":", 1)[1] for e in emulator.ledger} == {
         "user-0",
