@@ -173,9 +173,11 @@ def markdown(results: dict[str, Any]) -> str:
         growth_target = jmem["growth_target_mb"]
         measures += [
             f"| peak RSS, {jmem['small_rows']:,}-row journaled campaign "
-            f"({jmem['small_seconds']:.1f} s) | {jmem['small_peak_rss_mb']:.1f} MB | |",
+            f"({jmem['small_seconds']:.1f} s, CPU {jmem['small_cpu_seconds']:.1f} s) "
+            f"| {jmem['small_peak_rss_mb']:.1f} MB | |",
             f"| peak RSS, {jmem['large_rows']:,}-row journaled campaign "
-            f"({jmem['large_seconds']:.1f} s, journal {jmem['large_journal_mb']:.0f} MB) "
+            f"({jmem['large_seconds']:.1f} s, CPU {jmem['large_cpu_seconds']:.1f} s, "
+            f"journal {jmem['large_journal_mb']:.0f} MB) "
             f"| {jmem['large_peak_rss_mb']:.1f} MB | |",
             f"| RSS growth between the two campaigns | {jmem['growth_mb']:.1f} MB "
             f"| ≤ {growth_target} MB {met(jmem['growth_mb'], growth_target, most=True)} |",

@@ -35,7 +35,8 @@ async def stream(
 
 def peak_rss_mb(server: ServerInfo, messages: int, *, journal: bool = False) -> dict[str, float]:
     """Run a fresh child process for ``messages`` and return its report: ``peak_rss_mb``,
-    ``sent``, ``seconds`` (the send_many run), and with ``journal`` also ``journal_mb``."""
+    ``sent``, ``seconds`` and ``cpu_seconds`` (the send_many run, wall and the client's CPU,
+    all threads), and with ``journal`` also ``journal_mb``."""
     done = subprocess.run(  # noqa: S603 - our own module, fixed arguments
         [
             sys.executable,
@@ -63,9 +64,10 @@ def main() -> None:
     report: dict[str, float] = {"messages": messages}
     with tempfile.TemporaryDirectory(prefix="bench-journal-") as directory:
         journal = Path(directory) / "campaign.sqlite" if "--journal" in sys.argv[4:] else None
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report["sent"] = asyncio.run(stream(server, messages, journal))
         report["seconds"] = time.perf_counter() - started
+        report["cpu_seconds"] = time.process_time() - cpu
         if journal is not None:
             report["journal_mb"] = journal.stat().st_size / 2**20
     report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -50,9 +50,11 @@ def test_markdown_of_a_partial_run_shows_only_its_sections() -> None:
         "small_rows": 10_000,
         "small_peak_rss_mb": 46.0,
         "small_seconds": 2.0,
+        "small_cpu_seconds": 1.5,
         "large_rows": 1_000_000,
         "large_peak_rss_mb": 47.5,
         "large_seconds": 200.0,
+        "large_cpu_seconds": 150.0,
         "large_journal_mb": 190.0,
         "growth_mb": 1.5,
         "growth_target_mb": 20,
@@ -60,6 +62,8 @@ def test_markdown_of_a_partial_run_shows_only_its_sections() -> None:
     table = bench.markdown({"journal": [row], "journal_memory": memory})
     assert "| send_many journal on/off | 0 ms | 64 | 7,000 | 5,600 | 0.80 (≥0.85) **no** |" in table
     assert "| RSS growth between the two campaigns | 1.5 MB | ≤ 20 MB yes |" in table
-    assert "1,000,000-row journaled campaign (200.0 s, journal 190 MB) | 47.5 MB" in table
+    assert (
+        "1,000,000-row journaled campaign (200.0 s, CPU 150.0 s, journal 190 MB) | 47.5 MB" in table
+    )
     assert "raw aiohttp" not in table
     assert "token requests" not in table
