@@ -3,6 +3,8 @@
 All three post the same JSON to the same emulator process with the same concurrency and a
 bearer token fetched beforehand; the raw side builds its body with ``json.dumps`` per
 request and reads the answer with ``json.loads``, as hand-written aiohttp code would.
+:func:`rotate` runs contenders in rounds (rotating order, emulator reset before each run)
+and :func:`median_ratio` pairs them by round; :mod:`.campaign` reuses both.
 """
 
 from __future__ import annotations
