@@ -62,6 +62,10 @@ def emulator_process(latency_ms: float = 0.0, *extra: str) -> Iterator[ServerInf
         yield ServerInfo(base_url=match.group(1), auth_url=match.group(2))
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # freeing a million stored messages, on a busy box
+            process.kill()
+            process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()

@@ -3,6 +3,8 @@
 All three post the same JSON to the same emulator process with the same concurrency and a
 bearer token fetched beforehand; the raw side builds its body with ``json.dumps`` per
 request and reads the answer with ``json.loads``, as hand-written aiohttp code would.
+:func:`rotate` runs contenders in rounds (rotating order, emulator reset before each run)
+and :func:`median_ratio` pairs them by round; :mod:`.campaign` reuses both.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import statistics
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from typing import Any
 
 import aiohttp
 import attrs
@@ -24,7 +29,7 @@ from conversation_async.models import (
     TextMessage,
 )
 
-from ._server import ServerInfo
+from ._server import ServerInfo, emulator_process
 
 BODY = {
     "app_id": "bench-app",
@@ -52,6 +57,43 @@ class Run:
     @property
     def cpu_per_1000(self) -> float:
         return self.cpu / self.requests * 1000
+
+
+Side = Callable[[ServerInfo, int, int], Coroutine[Any, Any, Run]]
+"""One contender: ``side(server, requests, concurrency)`` makes its sends and measures them."""
+
+
+def rotate(
+    sides: Mapping[str, Side], latency_ms: float, requests: int, concurrency: int, rounds: int
+) -> dict[str, list[Run]]:
+    """Each side's runs, one per round, on one emulator process with ``latency_ms``.
+
+    Every round runs each side once, in an order rotated by one per round, on an emulator
+    reset before every run; ``runs[a][i]`` and ``runs[b][i]`` are neighbours in time, so
+    their ratio sees the same bursts of a shared machine's noise.
+    """
+    runs: dict[str, list[Run]] = {name: [] for name in sides}
+    order = list(sides)
+    with emulator_process(latency_ms) as server:
+        for _ in range(rounds):
+            for name in order:
+                server.reset()
+                runs[name].append(asyncio.run(sides[name](server, requests, concurrency)))
+            order = order[1:] + order[:1]
+    return runs
+
+
+def per_second(run: Run) -> float:
+    return run.per_second
+
+
+def cpu_per_1000(run: Run) -> float:
+    return run.cpu_per_1000
+
+
+def median_ratio(mine: list[Run], base: list[Run], measure: Callable[[Run], float]) -> float:
+    """The median over rounds of ``measure(mine) / measure(base)`` (paired by round)."""
+    return statistics.median([measure(m) / measure(b) for m, b in zip(mine, base, strict=True)])
 
 
 async def _drive(send: Callable[[], Awaitable[None]], requests: int, concurrency: int) -> Run:
@@ -124,13 +166,20 @@ def bulk_requests(count: int) -> Iterator[SendMessageRequest]:
         yield SendMessageRequest(app_id="bench-app", recipient=RECIPIENT, message=message)
 
 
-async def sdk_send_many(server: ServerInfo, requests: int, concurrency: int) -> Run:
-    """``client.messages.send_many`` over a generator, consuming every result."""
+async def sdk_send_many(
+    server: ServerInfo,
+    requests: int,
+    concurrency: int,
+    *,
+    journal: str | os.PathLike[str] | None = None,
+) -> Run:
+    """``client.messages.send_many`` over a generator, consuming every result; with
+    ``journal``, a campaign journaled there (opening and closing the journal are timed)."""
     async with client_for(server) as client:
         await client.messages.send(app_id="bench-app", recipient=RECIPIENT, message=MESSAGE)
         wall, cpu = time.perf_counter(), time.process_time()
         summary = await client.messages.send_many(
-            bulk_requests(requests), concurrency=concurrency
+            bulk_requests(requests), concurrency=concurrency, journal=journal
         ).run()
         run = Run(requests, time.perf_counter() - wall, time.process_time() - cpu)
     if summary.by_outcome.get("sent") != requests:
