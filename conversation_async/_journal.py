@@ -131,6 +131,7 @@ class SqliteJournal:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed: asyncio.Future[None] | None = None
         self._run = 0
+        self._pending: list[tuple[Operation, asyncio.Future[Any]]] = []
 
     def __repr__(self) -> str:
         return f"SqliteJournal({str(self.path)!r})"
@@ -161,16 +162,30 @@ class SqliteJournal:
         if self._thread is None or self._closed is None:
             return
         if not self._closed.done() and self._thread.is_alive():
+            if self._pending:
+                self._hand_over()  # what was submitted goes before the stop
             self._queue.put(_STOP)
         await asyncio.shield(self._closed)
         self._thread = None
 
     def _submit(self, operation: Operation) -> asyncio.Future[Any]:
-        if self._loop is None or self._closed is None or self._closed.done():
+        """Queue ``operation``; the worker thread is woken once per event-loop pass, with
+        everything submitted during it (a wake-up per row made the thread contend with the
+        loop for the GIL)."""
+        loop = self._loop
+        if loop is None or self._closed is None or self._closed.done():
             raise JournalError(f"{self!r} is not open")
-        future = self._loop.create_future()
-        self._queue.put((operation, future))
+        future = loop.create_future()
+        pending = self._pending
+        pending.append((operation, future))
+        if len(pending) == 1:
+            loop.call_soon(self._hand_over)
         return future
+
+    def _hand_over(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self._queue.put(batch)
 
     # --- the worker thread -----------------------------------------------------------------
 
@@ -218,15 +233,15 @@ class SqliteJournal:
         """Run queued operations, each batch in one transaction, until told to stop."""
         stopping = False
         while not stopping:
-            batch = [self._queue.get()]
+            handed = [self._queue.get()]
             while True:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    handed.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             done: list[tuple[Any, Any, BaseException | None]] = []
-            operations = [item for item in batch if item is not _STOP]
-            stopping = len(operations) < len(batch)
+            operations = [op for item in handed if item is not _STOP for op in item]
+            stopping = any(item is _STOP for item in handed)
             try:
                 db.execute("BEGIN")
                 for operation, future in operations:
