@@ -1,7 +1,8 @@
 """Client configuration: regions, hosts, credentials and limits, as one immutable value.
 
 Hosts per region follow catalog §1.1: Conversation ``https://{region}.conversation.api.sinch.com``,
-Templates ``https://{region}.template.api.sinch.com``, OAuth2 token URL
+Templates ``https://{region}.template.api.sinch.com``, Batch
+``https://{region}.conversationbatch.api.sinch.com`` (batch catalog §1.1), OAuth2 token URL
 ``https://auth.sinch.com/oauth2/token`` (``https://eu.auth.sinch.com/oauth2/token`` for EU).
 Every host can be overridden, which is how the emulator and proxies are reached.
 """
@@ -110,6 +111,7 @@ class ClientConfig:
     auth: AuthMethod = attrs.field(default=AuthMethod.OAUTH, converter=_auth)
     base_url: str | None = attrs.field(default=None, converter=_url)
     templates_url: str | None = attrs.field(default=None, converter=_url)
+    batch_url: str | None = attrs.field(default=None, converter=_url)
     auth_url: str | None = attrs.field(default=None, converter=_url)
     timeout: float = attrs.field(default=30.0, validator=_positive)
     deadline: float = attrs.field(default=120.0, validator=_positive)
@@ -129,6 +131,12 @@ class ClientConfig:
         return self.templates_url or f"https://{self.region.value}.template.api.sinch.com"
 
     @property
+    def conversation_batch_url(self) -> str:
+        """Base URL of the Conversation Batch API for this region (or the ``batch_url``
+        override)."""
+        return self.batch_url or f"https://{self.region.value}.conversationbatch.api.sinch.com"
+
+    @property
     def token_url(self) -> str:
         """The OAuth2 token endpoint for this region (or the override)."""
         return self.auth_url or _AUTH_URLS[self.region]
@@ -142,6 +150,7 @@ ENV_VARS = {
     "auth": "SINCH_AUTH",
     "base_url": "SINCH_CONVERSATION_URL",
     "templates_url": "SINCH_TEMPLATES_URL",
+    "batch_url": "SINCH_BATCH_URL",
     "auth_url": "SINCH_AUTH_URL",
 }
 """Environment variable read for each :class:`ClientConfig` field by :func:`config_from_env`."""

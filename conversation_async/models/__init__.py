@@ -2,6 +2,8 @@
 
 from .apps import *  # noqa: F403
 from .apps import __all__ as _apps_all
+from .batches import *  # noqa: F403
+from .batches import __all__ as _batches_all
 from .capability import *  # noqa: F403
 from .capability import __all__ as _capability_all
 from .channel_specific import *  # noqa: F403
@@ -44,4 +46,5 @@ __all__ = [
     *_conversations_all,
     *_events_all,
     *_templates_all,
+    *_batches_all,
 ]
