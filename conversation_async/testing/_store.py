@@ -111,6 +111,36 @@ class StoredEvent:
         return str(self.event["id"])
 
 
+@dataclass(slots=True)
+class StoredBatch:
+    """One Batch API batch: ``status`` (READY, SCHEDULED, PROCESSED, CANCELLED),
+    ``meta_data`` (its ``batch_metadata``), the effective ``send_after`` (None: immediate)
+    and ``send_after_json`` as status answers show it, the raw ``request``, ``accepted``
+    (on the emulator's clock), and the IDs of the messages it generated, in recipient order.
+    """
+
+    batch_id: str
+    app_id: str
+    status: str
+    meta_data: dict[str, Any]
+    send_after: datetime | None
+    send_after_json: str | None
+    request: dict[str, Any]
+    accepted: datetime
+    message_ids: list[str]
+
+    def json(self) -> dict[str, Any]:
+        """The Batch JSON of status answers."""
+        found: dict[str, Any] = {
+            "batch_id": self.batch_id,
+            "meta_data": self.meta_data,
+            "status": self.status,
+        }
+        if self.send_after_json is not None:
+            found["send_after"] = self.send_after_json
+        return found
+
+
 class _Timed(Protocol):
     sequence: int
 
@@ -196,6 +226,7 @@ class Store:
     - ``consents``: ``(app_id, list_type)`` -> :class:`Table` of identity -> time added.
     - ``audit_records``: ``(app_id, identity)`` -> AuditRecord JSON list, oldest first.
     - ``project_settings``: the ProjectSettingsResponse JSON, or ``None``.
+    - ``batches``: batch ID -> :class:`StoredBatch` (Batch API), oldest first.
     """
 
     __slots__ = (
@@ -206,6 +237,7 @@ class Store:
         "_last_message_sequence",
         "apps",
         "audit_records",
+        "batches",
         "consents",
         "contacts",
         "conversations",
@@ -232,6 +264,7 @@ class Store:
         self.consents: dict[tuple[str, str], Table[str]] = {}
         self.audit_records: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.project_settings: dict[str, Any] | None = None
+        self.batches: dict[str, StoredBatch] = {}
         self.new_id = UlidFactory()
         self._contact_by_identity: dict[tuple[str, str], str] = {}
         self._conversation_by_pair: dict[tuple[str, str], str] = {}
@@ -252,6 +285,7 @@ class Store:
             self.templates_v1,
             self.consents,
             self.audit_records,
+            self.batches,
             self._contact_by_identity,
             self._conversation_by_pair,
         ):
