@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import conversation_async
 from conversation_async import callbacks, models, testing
 
@@ -82,3 +84,27 @@ def test_callbacks_export_the_receiver_and_its_stores() -> None:
     assert needed <= set(callbacks.__all__)
     assert not {name for name in callbacks.__all__ if name.startswith("_")}
     assert len(callbacks.__all__) == len(set(callbacks.__all__))
+
+
+def test_models_all_is_a_literal_list_of_every_submodules_models() -> None:
+    """``from conversation_async.models import *`` gives every model, and type checkers
+    see the same names: the package lists them literally, matching its modules' lists."""
+    import ast
+    import importlib
+    import pkgutil
+
+    import conversation_async.models as models
+
+    expected: set[str] = set()
+    for info in pkgutil.iter_modules(models.__path__):
+        expected |= set(importlib.import_module(f"{models.__name__}.{info.name}").__all__)
+    tree = ast.parse(Path(models.__file__).read_text(encoding="utf-8"))
+    literal = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+    )
+    assert isinstance(literal, ast.List)
+    listed = [ast.literal_eval(element) for element in literal.elts]
+    assert sorted(listed) == sorted(expected)
