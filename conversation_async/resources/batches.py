@@ -13,10 +13,11 @@ parameters and metadata, no caller-set ``_batch_id`` (the API reserves it).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from .._core.call import Reported
 from .._http.transport import Transport
 from ..config import AuthMethod, ClientConfig
 from ..errors import ConfigurationError
@@ -215,9 +216,16 @@ class BatchesResource(Resource):
     @endpoint("POST", f"{_PATH}/messages", api="batch")
     async def send_request(self, request: SendBatchRequest) -> SendBatchResponse:
         """Send a prepared :class:`SendBatchRequest`, checked as :meth:`send` checks."""
+        return (await self._send_reported(request)).unwrap()
+
+    def _send_reported(
+        self, request: SendBatchRequest
+    ) -> Coroutine[Any, Any, Reported[SendBatchResponse]]:
+        """:meth:`send_request` with its result as a value, and the call's report (what
+        bulk sends record); a refused request raises at once."""
         check_send_batch(request)
         self._check_auth()
-        return await self._call("POST", self._messages, body=request, into=SendBatchResponse)
+        return self._call_reported("POST", self._messages, body=request, into=SendBatchResponse)
 
     @endpoint("GET", f"{_PATH}/messages/{{batch_id}}", api="batch")
     async def get(self, *, batch_id: str) -> Batch:
