@@ -4,7 +4,9 @@ Every figure is a ratio or a count measured in the same run against the same emu
 process (the machine is shared and noisy): throughput runs raw aiohttp, ``send`` and
 ``send_many`` in turn, in a rotating order, on an emulator reset before every run, and
 reports medians over rounds. Targets are printed next to
-the figures; nothing here fails a build.
+the figures; nothing here fails a build. The shared rate budget's rows
+(:mod:`.shared_budget`) need Redis (``REDIS_URL``, default loopback): without it they
+are skipped, and the table says so.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from . import serialization
+from . import serialization, shared_budget
 from ._server import emulator_process
 from .memory import peak_rss_mb
 from .throughput import Run, raw_aiohttp, sdk_send, sdk_send_many
@@ -166,6 +168,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{enc['baseline_us']:.1f} µs) | {enc['ratio']:.2f} "
         f"| ≤ 2 {met(enc['ratio'], 2, most=True)} |",
     ]
+    if "shared_budget" in results:
+        lines += ["", *shared_budget.markdown(results["shared_budget"])]
     return "\n".join(lines)
 
 
@@ -210,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         "decode": serialization.decode(rounds_serde),
         "encode": serialization.encode(rounds_serde),
     }
+    results["shared_budget"] = shared_budget.run(quick, requests, rounds)
     table = markdown(results)
     print(table)
     RESULTS.mkdir(exist_ok=True)

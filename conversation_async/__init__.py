@@ -5,6 +5,7 @@ request, response and message type) and :mod:`conversation_async.testing` (the e
 """
 
 from ._core.retry import RetryPolicy
+from ._http.ratelimit import LocalRateLimiter, RateLimiter
 from ._version import __version__
 from .client import ConversationClient
 from .config import AuthMethod, ClientConfig, Region
@@ -50,11 +51,13 @@ __all__ = [
     "ConversationError",
     "InvalidResponseError",
     "JournalError",
+    "LocalRateLimiter",
     "NoResponseError",
     "NotFoundError",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimiter",
     "RedirectError",
     "Region",
     "RequestTimeoutError",

@@ -49,7 +49,7 @@ from . import serde
 from ._campaign import Campaign, Reconcile, Row, RowKey, as_journal
 from ._core.call import Reported
 from ._core.campaign import JournalEntry, JournalState, split_tag
-from ._http.ratelimit import RateLimiter
+from ._http.ratelimit import LocalRateLimiter
 from ._http.transport import Transport
 from ._journal import Journal, JournalInfo, SqliteJournal
 from .bulk_report import (
@@ -213,7 +213,7 @@ class BulkSend:
         self._send = send
         self._requests = requests
         self._concurrency = concurrency
-        self._batch_limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        self._batch_limiter = LocalRateLimiter(rate_limit) if rate_limit is not None else None
         self._progress = progress
         self._progress_interval = progress_interval
         self._campaign = campaign

@@ -16,6 +16,7 @@ import aiohttp
 import attrs
 
 from ._core.retry import RetryPolicy
+from ._http.ratelimit import RateLimiter
 from ._http.transport import Transport
 from .bulk import BulkMessagesResource
 from .config import DEFAULT_MAX_RESPONSE_SIZE, AuthMethod, ClientConfig, Region, config_from_env
@@ -68,8 +69,11 @@ class ConversationClient:
     timeouts, which may duplicate sends) tune the default :class:`RetryPolicy`; pass
     ``retry=RetryPolicy(...)`` instead to set back-off too. ``rate_limit`` caps requests
     per second for the whole client (default: none until the API answers 429, then an
-    adaptive limit). ``max_response_size`` (8 MiB) bounds any answer's body. ``session`` is
-    an ``aiohttp.ClientSession`` to borrow; it is never closed here, and its connector's
+    adaptive limit). ``rate_limiter`` paces the client with a :class:`RateLimiter` of your
+    own instead, which several clients may share (``LocalRateLimiter`` in one process,
+    ``conversation_async.redis.RedisRateLimiter`` across processes); it is never closed
+    here. ``max_response_size`` (8 MiB) bounds any answer's body. ``session`` is an
+    ``aiohttp.ClientSession`` to borrow; it is never closed here, and its connector's
     ``ssl`` setting is overridden by ``ssl_context`` (or the system trust store) on every
     request.
     """
@@ -111,6 +115,7 @@ class ConversationClient:
         rate_limit: float | None = None,
         ssl_context: ssl.SSLContext | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         config = ClientConfig(
             project_id=project_id,
@@ -129,7 +134,7 @@ class ConversationClient:
             retry=_retry_policy(retry, max_retries, retry_non_idempotent),
             max_response_size=max_response_size,
         )
-        self._setup(config, session, ssl_context)
+        self._setup(config, session, ssl_context, rate_limiter)
 
     @classmethod
     def from_config(
@@ -138,10 +143,11 @@ class ConversationClient:
         *,
         session: aiohttp.ClientSession | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> Self:
         """A client for a prepared :class:`ClientConfig` (e.g. with a custom RetryPolicy)."""
         client = cls.__new__(cls)
-        client._setup(config, session, ssl_context)
+        client._setup(config, session, ssl_context, rate_limiter)
         return client
 
     @classmethod
@@ -151,6 +157,7 @@ class ConversationClient:
         *,
         session: aiohttp.ClientSession | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        rate_limiter: RateLimiter | None = None,
         **overrides: Any,
     ) -> Self:
         """A client configured from ``SINCH_PROJECT_ID``, ``SINCH_CLIENT_ID``,
@@ -158,16 +165,21 @@ class ConversationClient:
         ``SINCH_CONVERSATION_URL``, ``SINCH_TEMPLATES_URL``, ``SINCH_BATCH_URL``,
         ``SINCH_AUTH_URL``."""
         config = config_from_env(environ, **overrides)
-        return cls.from_config(config, session=session, ssl_context=ssl_context)
+        return cls.from_config(
+            config, session=session, ssl_context=ssl_context, rate_limiter=rate_limiter
+        )
 
     def _setup(
         self,
         config: ClientConfig,
         session: aiohttp.ClientSession | None,
         ssl_context: ssl.SSLContext | None,
+        rate_limiter: RateLimiter | None,
     ) -> None:
         self._config = config
-        self._transport = Transport(config, session=session, ssl_context=ssl_context)
+        self._transport = Transport(
+            config, session=session, ssl_context=ssl_context, rate_limiter=rate_limiter
+        )
         self.messages = BulkMessagesResource(self._transport, config)
         self.apps = AppsResource(self._transport, config)
         self.contacts = ContactsResource(self._transport, config)
@@ -190,7 +202,8 @@ class ConversationClient:
 
     @property
     def rate_limit(self) -> float | None:
-        """The client's current request-rate limit per second (None: no limit so far)."""
+        """The current request-rate limit per second of the client's limiter (None: no limit
+        so far)."""
         return self._transport.rate_limiter.limit
 
     @property

@@ -53,7 +53,6 @@ from conversation_async import (
     NoResponseError,
     RateLimitError,
 )
-from conversation_async._redis_callbacks import RedisDedupeStore  # conversation_async.redis
 from conversation_async.callbacks import CallbackReceiver, DedupeStore, MessageDeliveryEvent
 from conversation_async.config import credentials_in_env
 from conversation_async.models import (
@@ -64,6 +63,7 @@ from conversation_async.models import (
     TextMessage,
     WebhookTrigger,
 )
+from conversation_async.redis import RedisDedupeStore
 
 CALLBACK_PATH = "/sinch/callback"
 

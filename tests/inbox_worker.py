@@ -20,9 +20,8 @@ import time
 
 import redis.asyncio as aioredis
 
-from conversation_async._redis_callbacks import RedisDedupeStore
-from conversation_async._redis_inbox import RedisStreamInbox
 from conversation_async.callbacks import CallbackReceiver, MessageInboundEvent
+from conversation_async.redis import RedisDedupeStore, RedisStreamInbox
 
 SECRET = "durability-secret"
 GROUP = "workers"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from benchmarks import __main__ as bench
+from benchmarks import shared_budget
 
 
 def test_quick_benchmark_run_produces_every_figure() -> None:
@@ -18,3 +20,19 @@ def test_quick_benchmark_run_produces_every_figure() -> None:
     assert results["memory"]["large_peak_rss_mb"] > 0
     assert results["serialization"]["decode"]["ratio"] > 0
     assert "| messages.send_many |" in (bench.RESULTS / "quick.md").read_text()
+    shared = results["shared_budget"]
+    if "skipped" in shared:
+        assert "Redis rows skipped" in (bench.RESULTS / "quick.md").read_text()
+    else:
+        assert shared["limiter_cost"]["ratio"] > 0
+        assert [row["processes"] for row in shared["processes"]] == [2, 2]  # quick: two
+        assert all(row["accepted_per_s"] > 0 for row in shared["processes"])
+
+
+def test_without_redis_the_shared_budget_rows_say_they_were_skipped() -> None:
+    """No Redis at the URL: the section is skipped with the reason, and the table says so."""
+    reason = asyncio.run(shared_budget.redis_reachable("redis://127.0.0.1:1/0"))
+    assert reason is not None
+    assert "127.0.0.1:1" in reason
+    lines = shared_budget.markdown({"skipped": reason})
+    assert lines == [f"Redis rows skipped: {reason}."]

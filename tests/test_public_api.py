@@ -23,11 +23,13 @@ TOP_LEVEL = {
     "ConversationError",
     "InvalidResponseError",
     "JournalError",
+    "LocalRateLimiter",
     "NoResponseError",
     "NotFoundError",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimiter",
     "RedirectError",
     "Region",
     "RequestTimeoutError",
@@ -108,3 +110,26 @@ def test_models_all_is_a_literal_list_of_every_submodules_models() -> None:
     assert isinstance(literal, ast.List)
     listed = [ast.literal_eval(element) for element in literal.elts]
     assert sorted(listed) == sorted(expected)
+
+
+def test_examples_import_only_public_names() -> None:
+    """Examples are what users copy: they never import a private (``_``) module."""
+    import ast
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    private = []
+    for path in sorted(examples.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            private += [
+                f"{path.name}: {m}"
+                for m in modules
+                if m.startswith("conversation_async")
+                and any(part.startswith("_") for part in m.split("."))
+            ]
+    assert not private

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
 
 import attrs
 
-__all__ = ["AdaptiveRate", "Pacer", "RateMeter", "TokenBucket"]
+__all__ = ["AdaptiveRate", "Pacer", "RateMeter", "TokenBucket", "burst", "text", "throttled"]
 
 _EPSILON = 1e-9
 """Token fractions this small are rounding, not a wait."""
@@ -122,6 +123,29 @@ class RateMeter:
         elapsed = (now - self._start) / self.window
         marked = self._previous_marked * (1.0 - elapsed) + self._current_marked
         return marked / min(self.window, max(now - self._first, 0.05 * self.window))
+
+    def saved(self) -> dict[str, str]:
+        """The counts as text, for a store shared by processes (see :meth:`restore`)."""
+        state = {
+            "start": text(self._start),
+            "current": str(self._current),
+            "previous": str(self._previous),
+            "current_marked": str(self._current_marked),
+            "previous_marked": str(self._previous_marked),
+        }
+        if self._first is not None:
+            state["first"] = text(self._first)
+        return state
+
+    def restore(self, saved: Mapping[str, str]) -> None:
+        """Take back the counts of :meth:`saved` (a missing one keeps its starting value)."""
+        if "first" in saved:
+            self._first = float(saved["first"])
+        self._start = float(saved.get("start", self._start))
+        self._current = int(float(saved.get("current", 0)))
+        self._previous = int(float(saved.get("previous", 0)))
+        self._current_marked = int(float(saved.get("current_marked", 0)))
+        self._previous_marked = int(float(saved.get("previous_marked", 0)))
 
     def _roll(self, now: float) -> None:
         if now - self._start < self.window:
@@ -298,6 +322,41 @@ class AdaptiveRate:
         self._regain_to = 0.0
         self._answered = False
 
+    def saved(self) -> dict[str, str]:
+        """The state (not the settings) as text, infinities and ``None`` left out: what a
+        store shared by processes keeps between turns (see :meth:`restore`)."""
+        state = {
+            "step": text(self._step),
+            "updated": text(self._updated),
+            "bests": " ".join(text(number) for pair in self._bests for number in pair),
+            "regain_to": text(self._regain_to),
+            "answered": "1" if self._answered else "0",
+            "regained": str(self._regained),
+            "regain_refused": str(self._regain_refused),
+        }
+        if self._limit is not None:
+            state["limit"] = text(self._limit)
+        if self._accepted < math.inf:
+            state["accepted"] = text(self._accepted)
+        if self._throttled_at > -math.inf:
+            state["throttled_at"] = text(self._throttled_at)
+        return state
+
+    def restore(self, saved: Mapping[str, str]) -> None:
+        """Take back the state of :meth:`saved` (a missing part keeps its starting value)."""
+        if "limit" in saved:
+            self._limit = float(saved["limit"])
+        self._step = float(saved.get("step", self._step))
+        self._accepted = float(saved.get("accepted", math.inf))
+        self._updated = float(saved.get("updated", self._updated))
+        self._throttled_at = float(saved.get("throttled_at", -math.inf))
+        numbers = [float(number) for number in saved.get("bests", "").split()]
+        self._bests = deque(zip(numbers[::2], numbers[1::2], strict=True))
+        self._regain_to = float(saved.get("regain_to", 0.0))
+        self._answered = saved.get("answered") == "1"
+        self._regained = int(float(saved.get("regained", 0)))
+        self._regain_refused = int(float(saved.get("regain_refused", 0)))
+
     def _remember(self, now: float, accepted: float) -> float:
         """Note the rate accepted at ``now``; returns the best of the last ``recall`` seconds."""
         bests = self._bests  # by time and by falling rate: the first one is the best
@@ -331,7 +390,7 @@ class Pacer:
 
     def __attrs_post_init__(self) -> None:
         rate = self.adaptive.ceiling or 1.0
-        self._bucket = TokenBucket(rate=rate, burst=_burst(rate))
+        self._bucket = TokenBucket(rate=rate, burst=burst(rate))
 
     @property
     def waiting(self) -> int:
@@ -387,15 +446,7 @@ class Pacer:
         the project's budget): the retry's own wait paces it, and the limit is left alone,
         where one such 429 used to pin a new client to a request a second.
         """
-        meter = self._meter
-        self._throttles.record(now)
-        sent = meter.count(now)
-        if sent < self.min_evidence:
-            return self.adaptive.current(now)
-        share = self._throttles.count(now) / max(sent, 1.0)
-        # Over less than a window, the API's burst would pass for its rate.
-        accepted = meter.marked_rate(now) if meter.seasoned(now) else 0.0
-        return self.adaptive.on_throttled(now, meter.rate(now), share, accepted)
+        return throttled(self.adaptive, self._meter, self._throttles, now, self.min_evidence)
 
     def _take(self, now: float) -> bool:
         # While the limit is open (the usual case) a turn is only counted.
@@ -408,9 +459,35 @@ class Pacer:
     def _retimed(self, now: float, rate: float) -> TokenBucket:
         bucket = self._bucket
         if rate != bucket.rate:
-            bucket.set_rate(now, rate, _burst(rate))
+            bucket.set_rate(now, rate, burst(rate))
         return bucket
 
 
-def _burst(rate: float) -> float:
-    return 1.0 + rate / 20.0  # 50 ms worth of requests may go at once
+def throttled(
+    adaptive: AdaptiveRate,
+    meter: RateMeter,
+    throttles: RateMeter,
+    now: float,
+    min_evidence: int,
+) -> float | None:
+    """A 429 at ``now``, weighed against the requests (``meter``, accepted answers marked)
+    and 429s (``throttles``) of the last window; returns the new limit. See
+    :meth:`Pacer.throttled`."""
+    throttles.record(now)
+    sent = meter.count(now)
+    if sent < min_evidence:
+        return adaptive.current(now)
+    share = throttles.count(now) / max(sent, 1.0)
+    # Over less than a window, the API's burst would pass for its rate.
+    accepted = meter.marked_rate(now) if meter.seasoned(now) else 0.0
+    return adaptive.on_throttled(now, meter.rate(now), share, accepted)
+
+
+def text(number: float) -> str:
+    """``number`` as text that reads back as the same float (17 significant digits)."""
+    return format(number, ".17g")
+
+
+def burst(rate: float) -> float:
+    """Turns that may go at once at ``rate``: 50 ms worth of requests, and one more."""
+    return 1.0 + rate / 20.0

@@ -24,7 +24,10 @@ least every 50 ms, so when the rate rises the callers already waiting go sooner.
 
 The arithmetic (:class:`~conversation_async._core.rate.Pacer`, ``AdaptiveRate``,
 ``TokenBucket``, ``RateMeter``) is pure and lives in :mod:`conversation_async._core.rate`;
-:class:`RateLimiter` is the thin async layer that waits.
+:class:`LocalRateLimiter` is the thin async layer that waits, and the default
+:class:`RateLimiter`: any object of that protocol can pace a client instead (one limiter
+may pace several clients), such as ``conversation_async.redis.RedisRateLimiter``, which
+shares one budget between processes.
 """
 
 from __future__ import annotations
@@ -33,23 +36,69 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
-from .._core.rate import AdaptiveRate, Pacer
+from .._core.rate import AdaptiveRate, Pacer, text
 
-__all__ = ["RateLimiter"]
+__all__ = ["LocalRateLimiter", "RateLimiter"]
 
 
-class RateLimiter:
-    """One per client: every attempt takes a turn (:meth:`try_acquire`, else
-    :meth:`acquire`); every answer is reported (:meth:`throttled` for a 429,
-    :meth:`accepted` for any other)."""
+@runtime_checkable
+class RateLimiter(Protocol):
+    """What paces a client's requests: before each attempt the client takes a turn
+    (:meth:`try_acquire`, and when it refuses, :meth:`acquire`), and it reports each answer
+    (:meth:`throttled` for a 429, :meth:`accepted` for any other).
+
+    Every method is called in the client's event loop. :meth:`try_acquire` is the fast path
+    and must not block; a limiter whose turns come from elsewhere may always refuse there
+    and do its work in :meth:`acquire`. :meth:`acquire` may be cancelled (a call's deadline)
+    and must then lose no turn for the other callers.
+    """
+
+    @property
+    def limit(self) -> float | None:
+        """The current limit in requests per second (None: no limit)."""
+        ...
+
+    def try_acquire(self) -> bool:
+        """Take a turn now, without waiting, if one is free."""
+        ...
+
+    async def acquire(self) -> None:
+        """Wait for a turn."""
+        ...
+
+    def throttled(self) -> float | None:
+        """A 429 came back; returns the limit now in force (None: no limit)."""
+        ...
+
+    def accepted(self) -> None:
+        """An answer other than a 429 came back."""
+        ...
+
+
+class LocalRateLimiter:
+    """The default :class:`RateLimiter`: turns for the tasks of one process, at a rate that
+    adapts to the 429s of their answers (see the module). One per client unless shared."""
 
     def __init__(
-        self, ceiling: float | None = None, *, clock: Callable[[], float] = time.monotonic
+        self,
+        ceiling: float | None = None,
+        *,
+        start: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``ceiling``: requests per second at most (None: open until a 429). ``start``: a
+        lower limit to begin at (say, one learned elsewhere), which grows back to the
+        ceiling as after a decrease."""
         if ceiling is not None and ceiling <= 0:
             raise ValueError(f"rate limit must be > 0 requests/s, got {ceiling}")
         self._pacer = Pacer(AdaptiveRate(ceiling=ceiling))
+        if start is not None:
+            if ceiling is None or not start > 0:
+                raise ValueError("start needs a ceiling and must be > 0 requests/s")
+            limit = min(start, ceiling)
+            self._pacer.adaptive.restore({"limit": text(limit), "updated": text(clock())})
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._clock = clock
@@ -113,4 +162,4 @@ class RateLimiter:
     def __repr__(self) -> str:
         limit = self.limit
         shown = "open" if limit is None else f"{limit:.0f}/s"
-        return f"RateLimiter({shown})"
+        return f"LocalRateLimiter({shown})"

@@ -46,7 +46,7 @@ from ..errors import (
 )
 from .auth import Authenticator, BasicAuthenticator, TokenEndpoint, TokenManager
 from .deadlines import Deadlines
-from .ratelimit import RateLimiter
+from .ratelimit import LocalRateLimiter, RateLimiter
 from .response import RawResponse
 from .slots import Slots
 
@@ -87,6 +87,7 @@ class Transport:
         *,
         session: aiohttp.ClientSession | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
             raise ConfigurationError(
@@ -108,8 +109,21 @@ class Transport:
         self._deadlines: Deadlines | None = None
         self._auth: Authenticator | None = None
         self._closed = False
-        self.rate_limiter = RateLimiter(config.rate_limit)
-        """The client-wide request rate, shared by every call (see :mod:`.ratelimit`)."""
+        if rate_limiter is None:
+            rate_limiter = LocalRateLimiter(config.rate_limit)
+        elif config.rate_limit is not None:
+            raise ConfigurationError(
+                "pass either rate_limit= or rate_limiter=, not both "
+                "(configure the rate of your own limiter where you create it)"
+            )
+        elif not isinstance(rate_limiter, RateLimiter):
+            raise ConfigurationError(
+                "rate_limiter must implement conversation_async.RateLimiter "
+                "(limit, try_acquire, acquire, throttled, accepted)"
+            )
+        self.rate_limiter: RateLimiter = rate_limiter
+        """The request rate shared by every call (see :mod:`.ratelimit`): the client's own,
+        or one lent to it."""
         self._budget = RetryBudget.from_policy(config.retry)
         self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
 

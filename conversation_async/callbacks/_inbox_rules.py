@@ -1,6 +1,6 @@
 """What a durable inbox's worker does with each stream entry, decided without I/O.
 
-The Redis inbox (``conversation_async._redis_inbox``) appends each verified raw body as
+The Redis inbox (``conversation_async.redis.RedisStreamInbox``) appends each verified raw body as
 one stream entry and its workers consume the stream through a consumer group. These
 functions hold its decisions, so they are tested without Redis: what to write, how to
 read redis-py's replies (whatever the protocol or ``decode_responses``), whether an entry

@@ -25,7 +25,7 @@ Acknowledgement (``ack``):
 
 The sink is where an accepted callback goes: the handlers in this process
 (``_receiver.Dispatcher``), or a durable inbox that appends it for workers to handle
-(``conversation_async._redis_inbox``: the receiver then runs ``after_handler``, so the
+(``conversation_async.redis.RedisStreamInbox``: the receiver then runs ``after_handler``, so the
 200 waits for the append; an append that raised :class:`SinkUnavailable` is answered
 503). Refusals never tell the sender why; the reason is logged at DEBUG on the
 ``conversation_async.callbacks`` logger and counted in :class:`ReceiverStats`.

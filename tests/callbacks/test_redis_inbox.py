@@ -13,9 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from conversation_async._redis_callbacks import RedisDedupeStore
-from conversation_async._redis_inbox import InboxWorker, RedisStreamInbox
 from conversation_async.callbacks import CallbackReceiver, MessageInboundEvent
+from conversation_async.redis import InboxWorker, RedisDedupeStore, RedisStreamInbox
 from tests.callbacks.support import SECRET, inbound, serve_aiohttp, signed
 from tests.conftest import unused_port
 from tests.redis_support import RedisTest

@@ -13,8 +13,8 @@ import aiohttp
 import attrs
 import pytest
 
-from conversation_async._redis_callbacks import RedisDedupeStore
 from conversation_async.callbacks import CallbackReceiver, MessageInboundEvent
+from conversation_async.redis import RedisDedupeStore
 from tests.callbacks.support import SECRET, delivery, inbound, serve_receiver, signed
 from tests.redis_support import RedisTest
 

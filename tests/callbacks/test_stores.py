@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from conversation_async._redis_callbacks import RedisDedupeStore
 from conversation_async.callbacks import DedupeStore, Mark, MemoryDedupeStore
+from conversation_async.redis import RedisDedupeStore
 from tests.redis_support import RedisTest
 
 

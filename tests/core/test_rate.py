@@ -387,7 +387,7 @@ def simulate(
     ``limit_after_storm``). A request takes 10 to 30 ms; a sender sends again (its next
     message, or the same one after a 429) as soon as its answer is back. Discrete events on
     a fake clock: a sender that finds no free turn queues, and the queue is served as
-    :class:`~conversation_async._http.ratelimit.RateLimiter` serves it."""
+    :class:`~conversation_async._http.ratelimit.LocalRateLimiter` serves it."""
     pacer = Pacer()
     latency = random.Random(11)  # noqa: S311 - reproducible runs, not crypto
     bins = math.ceil(seconds / BIN)

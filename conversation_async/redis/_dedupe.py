@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .callbacks import Mark
+from ..callbacks import Mark
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

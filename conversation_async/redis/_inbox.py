@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from .callbacks import CallbackEvent, CallbackReceiver, DedupeStore, Mark
-from .callbacks import _inbox_rules as rules
-from .callbacks._receiver import handlers_of
-from .callbacks._receiver_core import (
+from ..callbacks import CallbackEvent, CallbackReceiver, DedupeStore, Mark
+from ..callbacks import _inbox_rules as rules
+from ..callbacks._receiver import handlers_of
+from ..callbacks._receiver_core import (
     CallbackSink,
     HandlersFailed,
     SinkUnavailable,
