@@ -45,7 +45,7 @@ import attrs
 
 from . import serde
 from ._core.call import Reported
-from ._http.ratelimit import RateLimiter
+from ._http.ratelimit import LocalRateLimiter
 from .bulk import BulkResult
 from .bulk_report import (
     BulkProgress,
@@ -70,6 +70,7 @@ __all__ = [
     "BatchBulkResult",
     "BatchBulkSend",
     "BatchRow",
+    "BatchRows",
     "Group",
     "Grouper",
     "batch_request",
@@ -315,7 +316,9 @@ def group_results(
 
 # --- the runner -------------------------------------------------------------------------
 
-Rows = Iterable[BatchRow | SendMessageRequest] | AsyncIterable[BatchRow | SendMessageRequest]
+BatchRows = Iterable[BatchRow | SendMessageRequest] | AsyncIterable[BatchRow | SendMessageRequest]
+"""What ``send_many(..., via="batch")`` takes."""
+Rows = BatchRows
 _DONE = object()
 
 
@@ -386,7 +389,7 @@ class BatchBulkSend:
         self._send = send
         self._rows = rows
         self._concurrency = concurrency
-        self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        self._limiter = LocalRateLimiter(rate_limit) if rate_limit is not None else None
         self._progress = progress
         self._progress_interval = progress_interval
         self._grouper = Grouper(size=group_size, max_open=max_open_groups)
