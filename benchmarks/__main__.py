@@ -6,7 +6,9 @@ process (the machine is shared and noisy): throughput runs raw aiohttp, ``send``
 reports medians over rounds. Targets are printed next to
 the figures; nothing here fails a build. The shared rate budget's rows
 (:mod:`.shared_budget`) need Redis (``REDIS_URL``, default loopback): without it they
-are skipped, and the table says so.
+are skipped, and the table says so. The Batch API campaign (:mod:`.batches`: 100,000 rows
+through batches, 10,000 through ``messages:send``, at a project limit of 800 requests/s)
+is left out with ``--skip-batches``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from . import serialization, shared_budget
+from . import batches, serialization, shared_budget
 from ._server import emulator_process
 from .memory import peak_rss_mb
 from .throughput import Run, raw_aiohttp, sdk_send, sdk_send_many
@@ -170,6 +172,8 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     if "shared_budget" in results:
         lines += ["", *shared_budget.markdown(results["shared_budget"])]
+    if "batches" in results:
+        lines += ["", *batches.markdown(results["batches"])]
     return "\n".join(lines)
 
 
@@ -194,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="sends per run")
     parser.add_argument("--rounds", type=int, default=7, help="rounds; medians are reported")
     parser.add_argument("--quick", action="store_true", help="tiny runs: a smoke check only")
+    parser.add_argument(
+        "--skip-batches",
+        action="store_true",
+        help="leave out the Batch API campaign (100,000 rows; ~1 min)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     requests = 200 if quick else args.requests
@@ -215,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         "encode": serialization.encode(rounds_serde),
     }
     results["shared_budget"] = shared_budget.run(quick, requests, rounds)
+    if not args.skip_batches:
+        results["batches"] = batches.run(2_000, 200) if quick else batches.run(100_000, 10_000)
     table = markdown(results)
     print(table)
     RESULTS.mkdir(exist_ok=True)

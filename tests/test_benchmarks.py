@@ -20,6 +20,11 @@ def test_quick_benchmark_run_produces_every_figure() -> None:
     assert results["memory"]["large_peak_rss_mb"] > 0
     assert results["serialization"]["decode"]["ratio"] > 0
     assert "| messages.send_many |" in (bench.RESULTS / "quick.md").read_text()
+    batches = results["batches"]
+    assert (batches["batch_rows"], batches["batch_requests"]) == (2_000, 2)
+    assert batches["message_requests"] == batches["message_rows"] == 200
+    assert batches["ratio"] > 0
+    assert "| send_many via batches |" in (bench.RESULTS / "quick.md").read_text()
     shared = results["shared_budget"]
     if "skipped" in shared:
         assert "Redis rows skipped" in (bench.RESULTS / "quick.md").read_text()

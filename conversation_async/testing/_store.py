@@ -10,7 +10,6 @@ creation order, the cursor of their listings.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import time
@@ -27,9 +26,11 @@ EPOCH_TIME: Final = "1970-01-01T00:00:00Z"
 CONSENT_LISTS: Final = frozenset({"OPT_OUT_ALL", "OPT_OUT_MARKETING", "OPT_OUT_NOTIFICATION"})
 
 V = TypeVar("V")
-_TO_CROCKFORD: Final = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-)
+_CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS: Final = tuple(high + low for high in _CROCKFORD for low in _CROCKFORD)
+"""Every 10-bit value as its two Crockford base32 digits."""
+_SHIFTS: Final = tuple(range(120, -1, -10))
+"""The 13 pairs of digits of a 130-bit number, most significant first."""
 
 
 class UlidFactory:
@@ -47,9 +48,8 @@ class UlidFactory:
         if value <= self._last:
             value = self._last + 1
         self._last = value
-        # 20 bytes = 32 base32 digits; the first 6 only hold the 30 zero bits above 130.
-        encoded = base64.b32encode(value.to_bytes(20, "big"))[6:]
-        return encoded.translate(_TO_CROCKFORD).decode("ascii")
+        # 26 digits of 5 bits, read two at a time (a batch makes three IDs per recipient)
+        return "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
 
 
 def format_time(moment: datetime) -> str:
