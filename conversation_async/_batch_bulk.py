@@ -17,6 +17,12 @@ request. Campaign journals are not supported with batches.
 
 Sending a batch is a POST that is never retried after an answer that leaves open whether it
 was processed: such a failure makes every row of the batch ``ambiguous``.
+
+``stop(grace)`` keeps "one result per row" for every row pulled: rows grouped but not sent
+come back ``not_attempted``. Leaving the ``async with`` block early (or cancelling) does
+not: batches in flight are cancelled (their rows are listed in ``summary().interrupted``),
+rows never pulled start at ``summary().not_attempted_from``, and rows grouped but not sent
+get no result.
 """
 
 from __future__ import annotations

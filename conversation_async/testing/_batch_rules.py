@@ -7,13 +7,13 @@ documented default, so a test can switch the emulator to another reading of the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
 import attrs
+import orjson
 
 from ._params import APP_MESSAGE_KEYS, Violations, non_empty_str, parse_time, validate_one_of
 from ._params import validate_recipient as _validate_recipient
@@ -30,6 +30,7 @@ __all__ = [
     "schedule",
     "status_payload",
     "substitute",
+    "substitution",
     "transition",
     "validate_send_batch",
 ]
@@ -256,26 +257,63 @@ def placeholders(value: Any) -> set[str]:
     return found
 
 
-def substitute(value: Any, parameters: Mapping[str, str], *, missing: str = "literal") -> Any:
-    """``value`` (decoded JSON) with ``${name}`` in every string replaced by
-    ``parameters[name]``; a name without a value stays as written (``missing="literal"``)
-    or becomes ``""`` (``"empty"``). Dict keys are kept; the input is not changed."""
+Filler = Callable[[Mapping[str, str]], Any]
+
+
+def substitution(value: Any, *, missing: str = "literal") -> Filler:
+    """A function of one recipient's parameters giving ``value`` (decoded JSON) with
+    ``${name}`` in every string replaced by ``parameters[name]``; a name without a value
+    stays as written (``missing="literal"``) or becomes ``""`` (``"empty"``). Dict keys
+    are kept. Parts without placeholders are shared between the results, never copied;
+    ``value`` is not changed. Made once per batch, called once per recipient."""
+    filler = _filler(value, missing)
+    return filler if filler is not None else lambda _: value
+
+
+def _filler(value: Any, missing: str) -> Filler | None:
+    """The filler of ``value``, or None when it holds no placeholder (use it as is)."""
     if isinstance(value, str):
-        if "${" not in value:
-            return value
+        if "${" not in value or not _PLACEHOLDER.search(value):
+            return None
+        empty = missing == "empty"
 
-        def fill(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name in parameters:
-                return parameters[name]
-            return "" if missing == "empty" else match.group(0)
+        def fill_string(parameters: Mapping[str, str]) -> str:
+            def fill(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name in parameters:
+                    return parameters[name]
+                return "" if empty else match.group(0)
 
-        return _PLACEHOLDER.sub(fill, value)
+            return _PLACEHOLDER.sub(fill, value)
+
+        return fill_string
     if isinstance(value, dict):
-        return {key: substitute(item, parameters, missing=missing) for key, item in value.items()}
+        parts = {key: _filler(item, missing) for key, item in value.items()}
+        filled = {key: part for key, part in parts.items() if part is not None}
+        if not filled:
+            return None
+
+        def fill_dict(parameters: Mapping[str, str]) -> dict[str, Any]:
+            copy = dict(value)
+            for key, part in filled.items():
+                copy[key] = part(parameters)
+            return copy
+
+        return fill_dict
     if isinstance(value, list):
-        return [substitute(item, parameters, missing=missing) for item in value]
-    return value
+        items = [_filler(item, missing) for item in value]
+        if all(item is None for item in items):
+            return None
+        fillers = [(item, value[index]) for index, item in enumerate(items)]
+        return lambda parameters: [
+            constant if item is None else item(parameters) for item, constant in fillers
+        ]
+    return None
+
+
+def substitute(value: Any, parameters: Mapping[str, str], *, missing: str = "literal") -> Any:
+    """``value`` with one recipient's ``parameters`` filled in (see :func:`substitution`)."""
+    return substitution(value, missing=missing)(parameters)
 
 
 def missing_parameters(body: Mapping[str, Any]) -> Violations:
@@ -306,8 +344,8 @@ def merge_metadata(
 
 
 def metadata_string(metadata: Mapping[str, str]) -> str:
-    """Message metadata as the JSON string messages carry (and receipts report)."""
-    return json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
+    """Message metadata as the compact JSON string messages carry (and receipts report)."""
+    return orjson.dumps(metadata).decode()
 
 
 # -- send_after, status ------------------------------------------------------------------

@@ -35,7 +35,7 @@ from ._batch_rules import (
     parse_cancel,
     schedule,
     status_payload,
-    substitute,
+    substitution,
     transition,
     validate_send_batch,
 )
@@ -109,11 +109,15 @@ class BatchRuntime:
     """What the batch routes share with the :class:`Emulator`: the settings (replaceable at
     any time), the clock, and the background work (scheduled batches, contact jobs)."""
 
-    __slots__ = ("batch_tasks", "clock", "jobs", "settings")
+    __slots__ = ("batch_tasks", "clock", "freeze_stored", "jobs", "settings")
 
     def __init__(self, settings: BatchSettings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
+        self.freeze_stored = False
+        """Standalone server only: after each batch, every object of the process is moved
+        out of the cyclic collector's sight (``gc.freeze``), so a store of a million
+        messages is not scanned again and again; freed by reference counting as usual."""
         self.jobs: set[asyncio.Task[None]] = set()
         """Contact jobs running."""
         self.batch_tasks: dict[str, asyncio.Task[None]] = {}
@@ -259,6 +263,8 @@ class BatchRoutes(RouteProvider):
             return
         with _collector_paused():
             self._generate(batch)
+            if self._runtime.freeze_stored:
+                gc.freeze()
         self._announce(batch, terminal=True)
 
     def _generate(self, batch: StoredBatch) -> None:
@@ -266,9 +272,10 @@ class BatchRoutes(RouteProvider):
         settings = self._settings
         body = batch.request
         batch_id = batch.batch_id
-        message = body["message"]
+        fill = substitution(
+            body["message"], missing="empty" if settings.missing_parameter == "empty" else "literal"
+        )
         shared = {name: body[name] for name in _PASSED_ON if body.get(name) is not None}
-        missing = "empty" if settings.missing_parameter == "empty" else "literal"
         base = settings.message_index_base
         message_metadata = body.get("message_metadata")
         conversation_metadata = body.get("conversation_metadata")
@@ -280,7 +287,7 @@ class BatchRoutes(RouteProvider):
             send = {
                 "app_id": batch.app_id,
                 "recipient": item["recipient"],
-                "message": substitute(message, item.get("parameters") or {}, missing=missing),
+                "message": fill(item.get("parameters") or {}),
                 **shared,
                 "message_metadata": metadata_string(merged),
                 "conversation_metadata": conversation,

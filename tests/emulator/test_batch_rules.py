@@ -18,9 +18,11 @@ from conversation_async.testing._batch_rules import (
     schedule,
     status_payload,
     substitute,
+    substitution,
     transition,
     validate_send_batch,
 )
+from conversation_async.testing._store import UlidFactory
 
 NOW = datetime(2030, 1, 1, 12, 0, 30, tzinfo=UTC)
 DEFAULTS = BatchSettings()
@@ -244,3 +246,31 @@ async def test_manual_clock_wakes_sleepers_when_advanced_past_their_moment() -> 
     assert woke == [NOW + timedelta(minutes=5)]
     with pytest.raises(ValueError, match="forward"):
         clock.advance(-1)
+
+
+def test_substitution_shares_what_has_no_placeholder_and_fills_lists() -> None:
+    """Parts without placeholders are the very same objects in every result; list items
+    with placeholders are filled, the others kept."""
+    media = {"url": "https://cdn.example/a.png"}
+    message = {"card_message": {"title": "${t}", "media_message": media, "tags": ["${t}", "x"]}}
+    fill = substitution(message)
+    one, two = fill({"t": "1"}), fill({"t": "2"})
+    assert one["card_message"]["media_message"] is media
+    assert two["card_message"]["media_message"] is media
+    assert one["card_message"]["tags"] == ["1", "x"]
+    assert two["card_message"]["title"] == "2"
+    plain = {"text_message": {"text": "no placeholder"}}
+    assert substitution(plain)({"t": "1"}) is plain
+
+
+def test_ulids_are_crockford_base32_and_strictly_increasing_across_a_carry() -> None:
+    """26 Crockford digits, each ID greater than the last, even when the random part
+    overflows into the time part."""
+    ids = UlidFactory()
+    first = ids()
+    assert len(first) == 26
+    assert set(first) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    ids._last = (2**48 - 2) << 80 | (2**80 - 1)  # the far future, random part all ones
+    carried = ids()
+    assert carried == "7" + "Z" * 9 + "0" * 16
+    assert ids() > carried > first
