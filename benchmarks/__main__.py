@@ -22,7 +22,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from . import batches, serialization, shared_budget
+from . import batches, serialization, shared_budget, tracing_cost
 from ._server import emulator_process
 from .memory import peak_rss_mb
 from .throughput import Run, raw_aiohttp, sdk_send, sdk_send_many
@@ -170,6 +170,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{enc['baseline_us']:.1f} µs) | {enc['ratio']:.2f} "
         f"| ≤ 2 {met(enc['ratio'], 2, most=True)} |",
     ]
+    if "tracing" in results:
+        lines += tracing_cost.markdown(results["tracing"])
     if "shared_budget" in results:
         lines += ["", *shared_budget.markdown(results["shared_budget"])]
     if "batches" in results:
@@ -223,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         "decode": serialization.decode(rounds_serde),
         "encode": serialization.encode(rounds_serde),
     }
+    results["tracing"] = tracing_cost.run(requests, 3 if quick else rounds)
     results["shared_budget"] = shared_budget.run(quick, requests, rounds)
     if not args.skip_batches:
         results["batches"] = batches.run(2_000, 200) if quick else batches.run(100_000, 10_000)

@@ -36,7 +36,7 @@ def client_for(server: ServerInfo) -> ConversationClient:
         server.project_id,
         server.client_id,
         server.client_secret,
-        base_url=server.base_url,
+        conversation_url=server.base_url,
         batch_url=f"{server.base_url}/batch",
         auth_url=server.auth_url,
     )

@@ -77,7 +77,7 @@ async def _send_with(
             server.project_id,
             server.client_id,
             server.client_secret,
-            base_url=server.base_url,
+            conversation_url=server.base_url,
             auth_url=server.auth_url,
             rate_limiter=RedisRateLimiter(redis, key=key, limit=1_000_000),
         )

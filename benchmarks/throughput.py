@@ -101,7 +101,7 @@ def client_for(server: ServerInfo) -> ConversationClient:
         server.project_id,
         server.client_id,
         server.client_secret,
-        base_url=server.base_url,
+        conversation_url=server.base_url,
         auth_url=server.auth_url,
     )
 

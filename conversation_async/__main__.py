@@ -12,9 +12,45 @@ import argparse
 import asyncio
 import sys
 
+_EPILOG = """exit status: 0 success; 1 some sends failed or may not have been sent; 2 usage,
+credentials or input; 3 (send-bulk) stopped on a fatal error such as refused credentials;
+130 / 143 interrupted by SIGINT / SIGTERM.
+
+examples:
+  %(prog)s demo
+  %(prog)s send --emulator --app-id APP --channel SMS --identity +46700000001 --text hi
+  %(prog)s send-bulk --csv recipients.csv --app-id APP --text "Hi {name}" --results out.csv
+  %(prog)s send-bulk --csv recipients.csv --app-id APP --text "Hi {name}" --resume
+  %(prog)s emulator --port 9000
+  %(prog)s emulator inject-inbound --app-id APP --channel WHATSAPP --identity +46700000001 --text hi
+"""
+
+_SEND_EPILOG = """examples:
+  %(prog)s --emulator --app-id APP --channel SMS --identity +46700000001 --text hi
+  %(prog)s --app-id APP --channel WHATSAPP --identity +46700000001 --text hi --json
+
+exit status: 0 sent; 1 the API refused it or it may not have been sent; 2 usage or
+credentials (nothing was sent)."""
+
+_BULK_EPILOG = """examples:
+  %(prog)s --emulator --csv recipients.csv --text "Hi {name}"
+  %(prog)s --csv recipients.csv --app-id APP --template-id TPL --language-code en
+  %(prog)s --csv recipients.csv --app-id APP --text "Hi {name}" --results out.csv --json
+  %(prog)s --csv recipients.csv --app-id APP --text "Hi {name}" --resume
+
+exit status: 0 every row sent; 1 some rows failed, are ambiguous or not attempted (resume
+to retry them); 2 usage, credentials, CSV or journal problem (nothing was sent); 3 stopped
+on a fatal error (refused credentials, 401/403, unknown app); 130 / 143 interrupted by
+SIGINT / SIGTERM (the journal keeps the campaign: resume it)."""
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conversation_async")
+    parser = argparse.ArgumentParser(
+        prog="python -m conversation_async",
+        description="Sinch Conversation API from the command line, and its emulator.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "demo",
@@ -25,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         "send",
         help="send one text message and print its message id "
         "(real API with SINCH_* credentials, or --emulator)",
+        epilog=_SEND_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from ._send_cli import add_arguments as add_send_arguments
 
@@ -33,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         "send-bulk",
         help="send one message per CSV row (channel,identity,...) with a progress bar "
         "(real API with SINCH_* credentials, or --emulator)",
+        epilog=_BULK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from ._bulk_cli import add_arguments
 

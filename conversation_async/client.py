@@ -67,7 +67,8 @@ class ConversationClient:
     ``timeout`` bounds one HTTP attempt, ``deadline`` a whole call including retries.
     ``max_retries`` (default 3) and ``retry_non_idempotent`` (repeat POSTs after 5xx or
     timeouts, which may duplicate sends) tune the default :class:`RetryPolicy`; pass
-    ``retry=RetryPolicy(...)`` instead to set back-off too. ``rate_limit`` caps requests
+    ``retry=RetryPolicy(...)`` instead to set back-off too; :meth:`with_options` gives
+    some calls other limits. ``rate_limit`` caps requests
     per second for the whole client (default: none until the API answers 429, then an
     adaptive limit). ``rate_limiter`` paces the client with a :class:`RateLimiter` of your
     own instead, which several clients may share (``LocalRateLimiter`` in one process,
@@ -101,7 +102,7 @@ class ConversationClient:
         *,
         region: Region | str = Region.US,
         auth: AuthMethod | str = AuthMethod.OAUTH,
-        base_url: str | None = None,
+        conversation_url: str | None = None,
         templates_url: str | None = None,
         batch_url: str | None = None,
         auth_url: str | None = None,
@@ -117,16 +118,19 @@ class ConversationClient:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
+        hosts = {
+            "conversation_url": conversation_url,
+            "templates_url": templates_url,
+            "batch_url": batch_url,
+            "auth_url": auth_url,
+        }
         config = ClientConfig(
             project_id=project_id,
             client_id=client_id,
             client_secret=client_secret,
             region=region,
             auth=auth,
-            base_url=base_url,
-            templates_url=templates_url,
-            batch_url=batch_url,
-            auth_url=auth_url,
+            **{name: url for name, url in hosts.items() if url is not None},
             timeout=timeout,
             deadline=deadline,
             connection_limit=connection_limit,
@@ -176,24 +180,74 @@ class ConversationClient:
         ssl_context: ssl.SSLContext | None,
         rate_limiter: RateLimiter | None,
     ) -> None:
-        self._config = config
-        self._transport = Transport(
+        transport = Transport(
             config, session=session, ssl_context=ssl_context, rate_limiter=rate_limiter
         )
-        self.messages = BulkMessagesResource(self._transport, config)
-        self.apps = AppsResource(self._transport, config)
-        self.contacts = ContactsResource(self._transport, config)
-        self.conversations = ConversationsResource(self._transport, config)
-        self.events = EventsResource(self._transport, config)
-        self.transcoding = TranscodingResource(self._transport, config)
-        self.capability = CapabilityResource(self._transport, config)
-        self.webhooks = WebhooksResource(self._transport, config)
-        self.consents = ConsentsResource(self._transport, config)
-        self.opt_ins = OptInsResource(self._transport, config)
-        self.project_settings = ProjectSettingsResource(self._transport, config)
-        self.templates = TemplatesResource(self._transport, config)
-        self.templates_v1 = TemplatesV1Resource(self._transport, config)
-        self.batches = BatchesResource(self._transport, config)
+        self._attach(config, transport, owner=True)
+
+    def _attach(self, config: ClientConfig, transport: Transport, *, owner: bool) -> None:
+        """Bind the resources to ``transport``; their calls take limits from ``config``."""
+        self._config = config
+        self._transport = transport
+        self._owner = owner
+        self.messages = BulkMessagesResource(transport, config)
+        self.apps = AppsResource(transport, config)
+        self.contacts = ContactsResource(transport, config)
+        self.conversations = ConversationsResource(transport, config)
+        self.events = EventsResource(transport, config)
+        self.transcoding = TranscodingResource(transport, config)
+        self.capability = CapabilityResource(transport, config)
+        self.webhooks = WebhooksResource(transport, config)
+        self.consents = ConsentsResource(transport, config)
+        self.opt_ins = OptInsResource(transport, config)
+        self.project_settings = ProjectSettingsResource(transport, config)
+        self.templates = TemplatesResource(transport, config)
+        self.templates_v1 = TemplatesV1Resource(transport, config)
+        self.batches = BatchesResource(transport, config)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        deadline: float | None = None,
+        max_retries: int | None = None,
+        retry_non_idempotent: bool | None = None,
+    ) -> Self:
+        """This client with other per-call limits, for the calls made through the view::
+
+            await client.with_options(deadline=5).messages.send(...)
+
+        Options not given keep this client's values. The view shares this client's session,
+        token, rate limiter, retry budget and connection slots, so views are cheap: make
+        one per call if you like. The base client owns all of them: ``aclose()`` (and
+        ``async with``) on a view does nothing, and closing the base client closes its views.
+        """
+        config = self._config
+        retry = config.retry
+        if max_retries is not None:
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int):
+                raise ConfigurationError(f"max_retries must be an int, got {max_retries!r}")
+            if max_retries < 0:
+                raise ConfigurationError(f"max_retries must be >= 0, got {max_retries!r}")
+            retry = attrs.evolve(retry, max_retries=max_retries)
+        if retry_non_idempotent is not None:
+            if not isinstance(retry_non_idempotent, bool):
+                raise ConfigurationError(
+                    f"retry_non_idempotent must be a bool, got {retry_non_idempotent!r}"
+                )
+            retry = attrs.evolve(retry, retry_non_idempotent=retry_non_idempotent)
+        view = type(self).__new__(type(self))
+        view._attach(
+            attrs.evolve(
+                config,
+                timeout=config.timeout if timeout is None else timeout,
+                deadline=config.deadline if deadline is None else deadline,
+                retry=retry,
+            ),
+            self._transport,
+            owner=False,
+        )
+        return view
 
     @property
     def config(self) -> ClientConfig:
@@ -211,8 +265,10 @@ class ConversationClient:
         return self._transport.closed
 
     async def aclose(self) -> None:
-        """Close the session this client opened (not a borrowed one). Safe to call twice."""
-        await self._transport.aclose()
+        """Close the session this client opened (not a borrowed one). Safe to call twice;
+        does nothing on a :meth:`with_options` view (the base client owns the session)."""
+        if self._owner:
+            await self._transport.aclose()
 
     async def __aenter__(self) -> Self:
         if self.closed:

@@ -64,10 +64,8 @@ def _auth(value: AuthMethod | str) -> AuthMethod:
         raise ConfigurationError(f"unknown auth {value!r}; expected 'oauth' or 'basic'") from None
 
 
-def _url(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if not value.startswith(("https://", "http://")):
+def _url(value: str) -> str:
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
         raise ConfigurationError(f"URL must start with https:// or http://, got {value!r}")
     return value.rstrip("/")
 
@@ -78,7 +76,7 @@ def _non_empty(instance: Any, attribute: attrs.Attribute[str], value: str) -> No
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-    if not value > 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ConfigurationError(f"{attribute.name} must be > 0, got {value!r}")
 
 
@@ -92,6 +90,22 @@ def _positive_or_none(instance: Any, attribute: attrs.Attribute[Any], value: flo
         _positive(instance, attribute, value)
 
 
+def _conversation_url(config: ClientConfig) -> str:
+    return f"https://{config.region.value}.conversation.api.sinch.com"
+
+
+def _templates_url(config: ClientConfig) -> str:
+    return f"https://{config.region.value}.template.api.sinch.com"
+
+
+def _batch_url(config: ClientConfig) -> str:
+    return f"https://{config.region.value}.conversationbatch.api.sinch.com"
+
+
+def _auth_url(config: ClientConfig) -> str:
+    return _AUTH_URLS[config.region]
+
+
 @attrs.frozen(kw_only=True)
 class ClientConfig:
     """Everything a :class:`~conversation_async.ConversationClient` needs to reach the API.
@@ -102,6 +116,10 @@ class ClientConfig:
     its requests per second (None: no cap until the API answers 429, then adaptive).
     ``max_response_size`` bounds the (decoded) body of any answer in bytes: past it, reading
     stops and the call fails with ``ResponseTooLargeError``.
+
+    ``conversation_url``, ``templates_url``, ``batch_url`` (the Batch API, beta) and
+    ``auth_url`` (the OAuth2 token endpoint) are the hosts actually used: the region's
+    unless given (the emulator, a proxy).
     """
 
     project_id: str = attrs.field(validator=_non_empty)
@@ -109,37 +127,20 @@ class ClientConfig:
     client_secret: str = attrs.field(validator=_non_empty, repr=False)
     region: Region = attrs.field(default=Region.US, converter=_region)
     auth: AuthMethod = attrs.field(default=AuthMethod.OAUTH, converter=_auth)
-    base_url: str | None = attrs.field(default=None, converter=_url)
-    templates_url: str | None = attrs.field(default=None, converter=_url)
-    batch_url: str | None = attrs.field(default=None, converter=_url)
-    auth_url: str | None = attrs.field(default=None, converter=_url)
+    conversation_url: str = attrs.field(
+        default=attrs.Factory(_conversation_url, takes_self=True), converter=_url
+    )
+    templates_url: str = attrs.field(
+        default=attrs.Factory(_templates_url, takes_self=True), converter=_url
+    )
+    batch_url: str = attrs.field(default=attrs.Factory(_batch_url, takes_self=True), converter=_url)
+    auth_url: str = attrs.field(default=attrs.Factory(_auth_url, takes_self=True), converter=_url)
     timeout: float = attrs.field(default=30.0, validator=_positive)
     deadline: float = attrs.field(default=120.0, validator=_positive)
     connection_limit: int = attrs.field(default=100, validator=_positive)
     rate_limit: float | None = attrs.field(default=None, validator=_positive_or_none)
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     max_response_size: int = attrs.field(default=DEFAULT_MAX_RESPONSE_SIZE, validator=_positive_int)
-
-    @property
-    def conversation_url(self) -> str:
-        """Base URL of the Conversation API for this region (or the override)."""
-        return self.base_url or f"https://{self.region.value}.conversation.api.sinch.com"
-
-    @property
-    def template_url(self) -> str:
-        """Base URL of the Template Management API for this region (or the override)."""
-        return self.templates_url or f"https://{self.region.value}.template.api.sinch.com"
-
-    @property
-    def conversation_batch_url(self) -> str:
-        """Base URL of the Conversation Batch API for this region (or the ``batch_url``
-        override)."""
-        return self.batch_url or f"https://{self.region.value}.conversationbatch.api.sinch.com"
-
-    @property
-    def token_url(self) -> str:
-        """The OAuth2 token endpoint for this region (or the override)."""
-        return self.auth_url or _AUTH_URLS[self.region]
 
 
 ENV_VARS = {
@@ -148,7 +149,7 @@ ENV_VARS = {
     "client_secret": "SINCH_CLIENT_SECRET",
     "region": "SINCH_REGION",
     "auth": "SINCH_AUTH",
-    "base_url": "SINCH_CONVERSATION_URL",
+    "conversation_url": "SINCH_CONVERSATION_URL",
     "templates_url": "SINCH_TEMPLATES_URL",
     "batch_url": "SINCH_BATCH_URL",
     "auth_url": "SINCH_AUTH_URL",

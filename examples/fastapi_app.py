@@ -16,9 +16,9 @@ Against Sinch, with four workers sharing Redis::
 and point a webhook (MESSAGE_DELIVERY) at ``https://YOUR_HOST/sinch/callback``.
 
 - ``POST /notify`` sends a text through one ``ConversationClient`` per process (made in
-  the lifespan) and maps SDK errors to HTTP answers: ``BadRequestError`` 400,
-  ``RateLimitError`` 429 with ``Retry-After``, ``NoResponseError`` 504, any other
-  ``ConversationError`` 502.
+  the lifespan), bounded to ``NOTIFY_DEADLINE`` seconds, and maps SDK errors to HTTP
+  answers: ``BadRequestError`` 400, ``RateLimitError`` 429 with ``Retry-After``,
+  ``NoResponseError`` 504, any other ``ConversationError`` 502.
 - ``POST /sinch/callback`` is the callback receiver's ASGI app on an exact route. With
   ``CALLBACK_ACK=after_handler`` (the default here) Sinch gets its 200 only once the
   handler ran, and a 500 (so it retries) if the handler failed.
@@ -66,6 +66,8 @@ from conversation_async.models import (
 from conversation_async.redis import RedisDedupeStore
 
 CALLBACK_PATH = "/sinch/callback"
+NOTIFY_DEADLINE = 5.0
+"""Seconds one ``POST /notify`` may wait for Sinch, retries included (then 504)."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/notify")
     async def notify(body: Notify, request: Request) -> dict[str, str]:
         client: ConversationClient = request.app.state.client
-        sent = await client.messages.send(
+        # one web request waits at most NOTIFY_DEADLINE s; the client's default stays 120 s
+        sent = await client.with_options(deadline=NOTIFY_DEADLINE).messages.send(
             app_id=body.app_id or request.app.state.app_id,
             recipient=IdentifiedRecipient.of((body.channel, body.identity)),
             message=TextMessage(text=body.text),

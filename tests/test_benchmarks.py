@@ -25,6 +25,8 @@ def test_quick_benchmark_run_produces_every_figure() -> None:
     assert batches["message_requests"] == batches["message_rows"] == 200
     assert batches["ratio"] > 0
     assert "| send_many via batches |" in (bench.RESULTS / "quick.md").read_text()
+    assert results["tracing"]["ratio"] > 0
+    assert "tracing hook without a provider" in (bench.RESULTS / "quick.md").read_text()
     shared = results["shared_budget"]
     if "skipped" in shared:
         assert "Redis rows skipped" in (bench.RESULTS / "quick.md").read_text()

@@ -44,7 +44,7 @@ def wrong_secret_client(emulator: Emulator, **overrides: Any) -> ConversationCli
         emulator.project_id,
         emulator.client_id,
         "not-the-secret",
-        base_url=emulator.base_url,
+        conversation_url=emulator.base_url,
         templates_url=emulator.templates_url,
         auth_url=emulator.auth_url,
         **overrides,
@@ -246,7 +246,7 @@ async def test_a_404_for_one_app_stops_only_that_apps_inputs(
         "p",
         "id",
         "secret",
-        base_url=str(server.make_url("")),
+        conversation_url=str(server.make_url("")),
         auth_url=str(server.make_url("/oauth2/token")),
         retry=NO_RETRY,
     ) as client:

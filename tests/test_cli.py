@@ -218,3 +218,19 @@ async def test_send_bulk_with_a_wrong_secret_stops_early_and_exits_non_zero(
     assert "stopped sending for all inputs: TokenError" in stdout
     assert emulator.token_requests <= 3
     assert emulator.requests_seen["SendMessage"] == 0
+
+
+@pytest.mark.parametrize("command", [[], ["send"], ["send-bulk"]])
+def test_help_texts_show_examples_and_exit_statuses(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--help`` of the program and of each sending command has examples and the exit
+    statuses a script can rely on."""
+    from conversation_async.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    assert "examples:" in text
+    assert "exit status: 0" in text

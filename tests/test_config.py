@@ -44,7 +44,7 @@ def test_each_region_has_its_hosts(
 ) -> None:
     """Hosts follow the region, with the EU token endpoint for EU."""
     config = ClientConfig(**CREDS, region=region)
-    assert (config.conversation_url, config.template_url, config.token_url) == (
+    assert (config.conversation_url, config.templates_url, config.auth_url) == (
         conversation,
         templates,
         token,
@@ -64,22 +64,22 @@ def test_unknown_region_is_refused() -> None:
 
 
 def test_every_host_can_be_overridden() -> None:
-    """Base, templates and auth URLs can point anywhere (emulator, proxy)."""
+    """Conversation, templates and auth URLs can point anywhere (emulator, proxy)."""
     config = ClientConfig(
         **CREDS,
-        base_url="http://127.0.0.1:1/",
+        conversation_url="http://127.0.0.1:1/",
         templates_url="http://127.0.0.1:2",
         auth_url="http://127.0.0.1:3/oauth2/token",
     )
     assert config.conversation_url == "http://127.0.0.1:1"
-    assert config.template_url == "http://127.0.0.1:2"
-    assert config.token_url == "http://127.0.0.1:3/oauth2/token"
+    assert config.templates_url == "http://127.0.0.1:2"
+    assert config.auth_url == "http://127.0.0.1:3/oauth2/token"
 
 
 def test_url_without_scheme_is_refused() -> None:
     """A host without http(s):// is a configuration error."""
     with pytest.raises(ConfigurationError, match="https://"):
-        ClientConfig(**CREDS, base_url="us.conversation.api.sinch.com")
+        ClientConfig(**CREDS, conversation_url="us.conversation.api.sinch.com")
 
 
 @pytest.mark.parametrize("field", ["project_id", "client_id", "client_secret"])
@@ -123,8 +123,8 @@ def test_from_env_reads_credentials_region_and_urls() -> None:
     assert config.region is Region.BR
     assert config.auth is AuthMethod.BASIC
     assert config.conversation_url == "http://localhost:1"
-    assert config.template_url == "http://localhost:2"
-    assert config.token_url == "http://localhost:3/oauth2/token"
+    assert config.templates_url == "http://localhost:2"
+    assert config.auth_url == "http://localhost:3/oauth2/token"
 
 
 def test_from_env_names_missing_variables() -> None:

@@ -52,6 +52,7 @@ def haystack_from_logs(records: list[logging.LogRecord]) -> list[str]:
     for record in records:
         found.append(record.getMessage())
         found.append(repr(record.args))
+        found.extend(repr(v) for k, v in vars(record).items() if k.startswith("sinch_"))
         if record.exc_info:
             found.append(logging.Formatter().formatException(record.exc_info))
         if record.exc_text:
@@ -134,7 +135,7 @@ async def test_full_session_at_debug_leaks_no_secret(caplog: pytest.LogCaptureFi
             emulator.project_id,
             emulator.client_id,
             CLIENT_SECRET + "-wrong",
-            base_url=emulator.base_url,
+            conversation_url=emulator.base_url,
             auth_url=emulator.auth_url,
         ) as wrong:
             try:

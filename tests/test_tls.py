@@ -42,7 +42,7 @@ def client_for(emulator: Emulator, base: str, **kwargs: object) -> ConversationC
         emulator.project_id,
         emulator.client_id,
         emulator.client_secret,
-        base_url=base,
+        conversation_url=base,
         auth_url=f"{base}/oauth2/token",
         max_retries=0,
         **kwargs,  # type: ignore[arg-type]

@@ -161,6 +161,11 @@ class CallState:
         if budget is not None:
             budget.record_call(now)
 
+    @property
+    def retry_count(self) -> int:
+        """How many retries the call has decided so far."""
+        return len(self._retries or ())
+
     def attempt_deadline(self, now: float) -> float:
         """When an attempt starting at ``now`` times out: its timeout, or the call's deadline."""
         ends = now + self.timeout

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import platform
 import ssl
@@ -49,6 +50,7 @@ from .deadlines import Deadlines
 from .ratelimit import LocalRateLimiter, RateLimiter
 from .response import RawResponse
 from .slots import Slots
+from .tracing import CallObserver, hook
 
 __all__ = ["Transport", "attempt_failure", "redact_headers"]
 
@@ -126,6 +128,8 @@ class Transport:
         or one lent to it."""
         self._budget = RetryBudget.from_policy(config.retry)
         self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        self._observe = hook()
+        """OpenTelemetry's per-call hook (:mod:`.tracing`); None without opentelemetry."""
 
     @property
     def closed(self) -> bool:
@@ -144,10 +148,14 @@ class Transport:
         decode: Callable[[RawResponse], T],
         params: Mapping[str, str] | None = None,
         payload: Any = None,
+        config: ClientConfig | None = None,
     ) -> Coroutine[Any, Any, Reported[T]]:
         """An authenticated API call with ``payload`` as its JSON body; await it for its
         result as a value: the successful answer read by ``decode`` (which raises
         ``InvalidResponseError`` for an unreadable one), or the error to raise, and the report.
+
+        ``config`` gives this call its timeout, deadline and retry policy (a
+        ``with_options`` view's); without it, the transport's own apply.
 
         The payload is encoded at once, so it is not kept alive (and scanned by the garbage
         collector) while the request is in flight. Misuse raises at once: a closed client,
@@ -159,7 +167,7 @@ class Transport:
         if payload is not None:
             body = _jsoncodec.dumps(payload)
             headers["Content-Type"] = "application/json"
-        config = self._config
+        config = self._config if config is None else config
         target = URL(url)
         assert self._loop is not None  # noqa: S101 - set by _open
         state = CallState(
@@ -172,7 +180,7 @@ class Transport:
             budget=self._budget,
             renewable=config.auth is AuthMethod.OAUTH,
         )
-        return self._run(session, state, target, params, body, headers, decode)
+        return self._traced(state, session, target, params, body, headers, decode, True)
 
     async def aclose(self) -> None:
         """Close what this transport owns (never a borrowed session); idempotent.
@@ -238,7 +246,7 @@ class Transport:
         if config.auth is AuthMethod.BASIC:
             return BasicAuthenticator(config.client_id, config.client_secret)
         endpoint = TokenEndpoint(
-            config.token_url, config.client_id, config.client_secret, self._send_token_request
+            config.auth_url, config.client_id, config.client_secret, self._send_token_request
         )
         return TokenManager(endpoint)
 
@@ -259,7 +267,26 @@ class Transport:
             repeatable=True,
         )
         headers.update(self._base_headers)
-        return self._run(session, state, target, None, body, headers, None)
+        return self._traced(state, session, target, None, body, headers, None, False)
+
+    def _traced(
+        self,
+        state: CallState,
+        session: aiohttp.ClientSession,
+        target: URL,
+        params: Mapping[str, str] | None,
+        body: bytes | None,
+        headers: dict[str, str],
+        decode: Callable[[RawResponse], T] | None,
+        propagate: bool,
+    ) -> Coroutine[Any, Any, Reported[Any]]:
+        """The driver's coroutine, inside a call span when tracing (:mod:`.tracing`);
+        otherwise the driver itself, with nothing allocated. ``propagate``: send the trace
+        context (not to the token endpoint)."""
+        observe = self._observe
+        observer = None if observe is None else observe(state.method, target, propagate)
+        run = self._run(session, state, target, params, body, headers, decode, observer)
+        return run if observer is None else observer.traced(run)
 
     # --- the driver -------------------------------------------------------------------
 
@@ -272,6 +299,7 @@ class Transport:
         body: bytes | None,
         headers: dict[str, str],
         decode: Callable[[RawResponse], T] | None,
+        observer: CallObserver | None,
     ) -> Reported[Any]:
         """Attempts until the call state says return or raise. With ``decode`` it is an API
         call, which takes a rate turn, a connection slot and a credential first, and whose
@@ -288,6 +316,8 @@ class Transport:
         limit = self._config.max_response_size
         method = state.method
         debug = logger.isEnabledFor(logging.DEBUG)
+        call_id = next(_CALL_IDS)
+        status = 0
         while True:
             if self._closed:
                 state.stopped(ClientStateError(_CLOSED_DURING_CALL))
@@ -330,7 +360,10 @@ class Transport:
                             state.path,
                             state.attempts + 1,
                             redact_headers(headers),
+                            extra=_log_fields(call_id, state, attempt=state.attempts + 1),
                         )
+                    if observer is not None:
+                        observer.sending(headers, state)
                     sent = True
                     async with session.request(
                         method,
@@ -369,7 +402,13 @@ class Transport:
                     if limiter is not None:
                         if status == 429:
                             rate = limiter.throttled()
-                            logger.debug("%s %s: 429, client rate %s", method, state.path, rate)
+                            logger.debug(
+                                "%s %s: 429, client rate %s",
+                                method,
+                                state.path,
+                                rate,
+                                extra=_log_fields(call_id, state, status=status),
+                            )
                         else:
                             limiter.accepted()
                     wall = datetime.now(UTC) if status >= 300 else None
@@ -383,15 +422,28 @@ class Transport:
                         except InvalidResponseError as exc:
                             return Reported(None, state.unreadable(exc), state)
                     if debug:
-                        logger.debug("%s %s -> %d", method, state.path, status)
+                        logger.debug(
+                            "%s %s -> %d",
+                            method,
+                            state.path,
+                            status,
+                            extra=_log_fields(call_id, state, status=status),
+                        )
             finally:
                 if holding and slots is not None:
                     slots.release()
+                if observer is not None:
+                    observer.ended(state, status)
             if action is Action.REPLAY:
                 assert auth is not None  # noqa: S101 - only gated calls replay
                 assert credential is not None  # noqa: S101 - a replay follows an answer
                 auth.invalidate(credential)
-                logger.debug("%s %s: token expired, replaying once", method, state.path)
+                logger.debug(
+                    "%s %s: token expired, replaying once",
+                    method,
+                    state.path,
+                    extra=_log_fields(call_id, state, status=status),
+                )
                 continue
             if action is Action.RAISE:
                 break
@@ -402,11 +454,38 @@ class Transport:
                 state.attempts,
                 state.wait,
                 state.reason,
+                extra=_log_fields(call_id, state, status=status, wait=state.wait),
             )
             await asyncio.sleep(state.wait)
         if state.reason:
-            logger.debug("%s %s: %s", method, state.path, state.reason)
+            logger.debug(
+                "%s %s: %s",
+                method,
+                state.path,
+                state.reason,
+                extra=_log_fields(call_id, state, status=status),
+            )
         return Reported(None, state.error, state)
+
+
+_CALL_IDS = itertools.count(1)
+"""Numbers the calls of the process, so the log records of one call can be told apart."""
+
+
+def _log_fields(
+    call_id: int, state: CallState, *, attempt: int = 0, status: int = 0, wait: float | None = None
+) -> dict[str, Any]:
+    """The structured fields (``extra=``) of a DEBUG record about a call: README "Logging".
+
+    ``sinch_`` names cannot clash with ``LogRecord`` attributes; no header or body goes here.
+    """
+    return {
+        "sinch_call": f"{state.method} {state.path}",
+        "sinch_call_id": call_id,
+        "sinch_attempt": attempt or state.attempts,
+        "sinch_status": status or None,
+        "sinch_wait": wait,
+    }
 
 
 _BORROWED_CLOSED = "the aiohttp session lent to this ConversationClient is closed"

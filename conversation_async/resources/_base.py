@@ -181,10 +181,11 @@ class Resource:
 
     def __init__(self, transport: Transport, config: ClientConfig) -> None:
         self._transport = transport
+        self._config = config
         project = segment(config.project_id)
         self._project = f"{config.conversation_url}/v1/projects/{project}"
-        self._templates = f"{config.template_url}/{{version}}/projects/{project}"
-        self._batch = f"{config.conversation_batch_url}/v1/projects/{project}"
+        self._templates = f"{config.templates_url}/{{version}}/projects/{project}"
+        self._batch = f"{config.batch_url}/v1/projects/{project}"
 
     def _url(self, path: str) -> str:
         """A Conversation API URL below ``/v1/projects/{project_id}/``."""
@@ -277,6 +278,7 @@ class Resource:
             params=params,
             payload=None if body is None else unstructure(body),
             decode=reader(into),
+            config=self._config,
         )
 
     async def _call_read(
@@ -304,7 +306,7 @@ class Resource:
 
         payload = None if body is None else unstructure(body)
         result = await self._transport.request(
-            method, url, params=params, payload=payload, decode=decode
+            method, url, params=params, payload=payload, decode=decode, config=self._config
         )
         return result.unwrap()
 

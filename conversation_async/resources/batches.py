@@ -1,7 +1,7 @@
 """``client.batches``: the Conversation Batch API (batch catalog §2), labelled beta by Sinch.
 
-It lives on its own host (``ClientConfig.conversation_batch_url``, e.g.
-``https://eu.conversationbatch.api.sinch.com``, overridable with ``batch_url=``) and uses the
+It lives on its own host (``ClientConfig.batch_url``, by default the region's, e.g.
+``https://eu.conversationbatch.api.sinch.com``) and uses the
 client's one transport: the same OAuth2 token, rate limiter and retry policy. Sending a
 batch is a POST, so it is never repeated after an answer that may mean it was processed
 (a second batch would send every message again); status calls and cancels are retried.
@@ -166,7 +166,9 @@ class BatchesResource(Resource):
         """A call whose successful answer's body is undocumented: whatever it holds (even
         no JSON) is ignored."""
         self._check_auth()
-        result = await self._transport.request(method, url, payload=payload, decode=_ignore)
+        result = await self._transport.request(
+            method, url, payload=payload, decode=_ignore, config=self._config
+        )
         result.unwrap()
 
     @endpoint("POST", f"{_PATH}/messages", api="batch")

@@ -1,7 +1,7 @@
 """``client.templates``: Templates v2 on the Template Management host (catalog §2.12).
 
-Templates live on their own host (``ClientConfig.template_url``, e.g.
-``https://eu.template.api.sinch.com``, overridable with ``templates_url=``), below
+Templates live on their own host (``ClientConfig.templates_url``, e.g.
+``https://eu.template.api.sinch.com``), below
 ``/v2/projects/{project_id}/templates``. None of the listings is paginated.
 
 Updates are optimistic-concurrency PUTs: pass the ``version`` you last read; the API answers

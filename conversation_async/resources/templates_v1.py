@@ -2,7 +2,7 @@
 
 Templates v1 reached end-of-life on 2026-01-31; every method emits a ``DeprecationWarning``
 pointing to ``client.templates`` (v2). Paths are below ``/v1/projects/{project_id}/templates``
-on the Templates host (``ClientConfig.template_url``).
+on the Templates host (``ClientConfig.templates_url``).
 """
 
 from __future__ import annotations

@@ -535,7 +535,7 @@ class Emulator:
             self.project_id,
             self.client_id,
             self.client_secret,
-            base_url=self.base_url,
+            conversation_url=self.base_url,
             templates_url=self.templates_url,
             batch_url=self.batch_url,
             auth_url=self.auth_url,

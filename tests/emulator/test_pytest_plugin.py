@@ -1,25 +1,19 @@
-"""The ``conversation_emulator`` fixture, used by a separate pytest run."""
+"""The pytest plugin: installing the package gives a user's tests the ``sinch_*`` fixtures."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import re
 from pathlib import Path
 
-CONFTEST = 'pytest_plugins = ["conversation_async.testing.pytest_plugin"]\n'
+import pytest
 
-TEST_MODULE = """
-import aiohttp
+pytest_plugins = ["pytester"]
 
-from conversation_async.testing import Emulator
-
-
-async def test_fixture_yields_a_started_emulator(conversation_emulator):
-    assert isinstance(conversation_emulator, Emulator)
-    async with aiohttp.ClientSession() as http:
-        async with http.get(conversation_emulator.base_url + "/v1/nowhere") as response:
-            assert response.status == 404
-"""
+README = Path(__file__).resolve().parents[2] / "README.md"
+USER_TEST = re.search(
+    r"### Testing your code\n.*?```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S
+)[1]  # type: ignore[index]
+"""The README's example of a user's test, run as the user would."""
 
 INI = """[pytest]
 asyncio_mode = auto
@@ -28,18 +22,20 @@ filterwarnings = error
 """
 
 
-def test_plugin_fixture_works_in_a_project_that_enables_it(tmp_path: Path) -> None:
-    """A project declaring the plugin in its root conftest gets a started emulator."""
-    (tmp_path / "conftest.py").write_text(CONFTEST)
-    (tmp_path / "test_uses_plugin.py").write_text(TEST_MODULE)
-    (tmp_path / "pytest.ini").write_text(INI)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+def test_installed_package_gives_user_tests_an_emulator_and_a_client(
+    pytester: pytest.Pytester,
+) -> None:
+    """The README's example, in a project with no conftest, passes with the two fixtures."""
+    pytester.makeini(INI)
+    pytester.makepyfile(test_user=USER_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_plugin_listed_in_a_conftest_as_well_still_loads(pytester: pytest.Pytester) -> None:
+    """Projects that still name the plugin in pytest_plugins run as before."""
+    pytester.makeini(INI)
+    pytester.makeconftest('pytest_plugins = ["conversation_async.testing.pytest_plugin"]\n')
+    pytester.makepyfile(test_user=USER_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)

@@ -31,7 +31,7 @@ async def stream(server: ServerInfo, messages: int) -> int:
         server.project_id,
         server.client_id,
         server.client_secret,
-        base_url=server.base_url,
+        conversation_url=server.base_url,
         auth_url=server.auth_url,
         timeout=0.5,
         deadline=10,

@@ -75,7 +75,7 @@ def basic_client(base_url: str, **overrides: Any) -> ConversationClient:
     """A client with ``auth="basic"`` (no token endpoint) and no retries, for ``base_url``."""
     overrides.setdefault("max_retries", 0)
     return ConversationClient(
-        "p", CLIENT_ID, CLIENT_SECRET, base_url=base_url, auth="basic", **overrides
+        "p", CLIENT_ID, CLIENT_SECRET, conversation_url=base_url, auth="basic", **overrides
     )
 
 
@@ -499,7 +499,7 @@ async def test_no_credential_is_reachable_from_a_token_error_after_a_malformed_a
     requests: list[bytes] = []
     async with raw_server(answer_with(MALFORMED, requests)) as url:
         client = ConversationClient(
-            "p", CLIENT_ID, CLIENT_SECRET, base_url=url, auth_url=f"{url}/oauth2/token"
+            "p", CLIENT_ID, CLIENT_SECRET, conversation_url=url, auth_url=f"{url}/oauth2/token"
         )
         async with client:
             with pytest.raises(TokenError) as caught:
@@ -521,7 +521,7 @@ async def test_no_bearer_token_is_reachable_from_an_error_after_a_malformed_answ
             emulator.project_id,
             CLIENT_ID,
             CLIENT_SECRET,
-            base_url=url,
+            conversation_url=url,
             auth_url=emulator.auth_url,
             max_retries=0,
         )

@@ -238,7 +238,7 @@ async def test_unreachable_host_raises_transport_error_after_retrying(
         "p",
         "id",
         "secret",
-        base_url=f"http://127.0.0.1:{port}",
+        conversation_url=f"http://127.0.0.1:{port}",
         auth="basic",
         retry=RetryPolicy(max_retries=2, backoff_base=0.01),
     )
@@ -321,7 +321,7 @@ async def test_wrong_credentials_raise_token_error(emulator: Emulator) -> None:
         emulator.project_id,
         emulator.client_id,
         "wrong-secret",
-        base_url=emulator.base_url,
+        conversation_url=emulator.base_url,
         auth_url=emulator.auth_url,
     ) as client:
         with pytest.raises(TokenError) as caught:

@@ -38,7 +38,7 @@ def nowhere_client(**options: object) -> ConversationClient:
     """A client whose every host refuses connections: a check that passes would fail loudly."""
     url = f"http://127.0.0.1:{unused_port()}"
     return ConversationClient(
-        "p", "id", "secret", base_url=url, batch_url=url, auth_url=url, max_retries=0, **options
+        "p", "id", "secret", conversation_url=url, batch_url=url, auth_url=url, max_retries=0, **options
     )
 
 
@@ -46,8 +46,7 @@ def test_batch_url_defaults_to_the_regional_batch_host() -> None:
     """Without an override, the Batch host follows the region (catalog §1.1)."""
     for region in ("us", "eu", "br"):
         config = ClientConfig(project_id="p", client_id="i", client_secret="s", region=region)
-        assert config.conversation_batch_url == f"https://{region}.conversationbatch.api.sinch.com"
-        assert config.batch_url is None
+        assert config.batch_url == f"https://{region}.conversationbatch.api.sinch.com"
 
 
 def test_batch_url_is_overridable_in_code_and_in_the_environment() -> None:
@@ -55,14 +54,14 @@ def test_batch_url_is_overridable_in_code_and_in_the_environment() -> None:
     config = ClientConfig(
         project_id="p", client_id="i", client_secret="s", batch_url="http://localhost:1/"
     )
-    assert config.conversation_batch_url == "http://localhost:1"
+    assert config.batch_url == "http://localhost:1"
     env = {
         "SINCH_PROJECT_ID": "p",
         "SINCH_CLIENT_ID": "i",
         "SINCH_CLIENT_SECRET": "s",
         "SINCH_BATCH_URL": "http://localhost:2",
     }
-    assert config_from_env(env).conversation_batch_url == "http://localhost:2"
+    assert config_from_env(env).batch_url == "http://localhost:2"
     with pytest.raises(ConfigurationError):
         ClientConfig(project_id="p", client_id="i", client_secret="s", batch_url="ftp://x")
 

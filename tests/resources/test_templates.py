@@ -275,12 +275,12 @@ async def test_template_ids_are_sent_as_one_path_segment(client: ConversationCli
 
 
 async def test_templates_use_the_templates_host(emulator: Emulator) -> None:
-    """With base_url pointing nowhere, templates still work through templates_url."""
+    """With conversation_url pointing nowhere, templates still work through templates_url."""
     async with ConversationClient(
         emulator.project_id,
         emulator.client_id,
         emulator.client_secret,
-        base_url=f"http://127.0.0.1:{unused_port()}",
+        conversation_url=f"http://127.0.0.1:{unused_port()}",
         templates_url=emulator.templates_url,
         auth_url=emulator.auth_url,
         retry=FAST_RETRY,

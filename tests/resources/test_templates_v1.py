@@ -196,12 +196,12 @@ async def test_every_call_warns_at_the_callers_line(
 
 
 async def test_templates_use_the_templates_host(emulator: Emulator) -> None:
-    """With base_url pointing nowhere, v1 templates still work through templates_url."""
+    """With conversation_url pointing nowhere, v1 templates still work through templates_url."""
     async with ConversationClient(
         emulator.project_id,
         emulator.client_id,
         emulator.client_secret,
-        base_url=f"http://127.0.0.1:{unused_port()}",
+        conversation_url=f"http://127.0.0.1:{unused_port()}",
         templates_url=emulator.templates_url,
         auth_url=emulator.auth_url,
         retry=FAST_RETRY,
