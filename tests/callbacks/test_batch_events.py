@@ -15,6 +15,7 @@ from conversation_async.callbacks import (
     MessageSubmitNotification,
     batch_id_of,
     batch_message_index_of,
+    dedupe_key,
     event_class_for_trigger,
     parse_callback,
 )
@@ -126,3 +127,16 @@ def test_failed_report_fields_batch_id_and_message_index_win() -> None:
     assert batch_id_of(event) == "BATCH2"
     assert batch_message_index_of(event) == 1
     assert batch_message_index_of(MessageDeliveryReport(status="DELIVERED")) is None
+
+
+def test_a_status_update_is_deduplicated_by_batch_and_status() -> None:
+    """A redelivery (another event_time) has the same key; another status does not."""
+    again = {**SHAPE_A, "event_time": "2023-05-15T14:30:00Z"}
+    body, body_again = json.dumps(SHAPE_A).encode(), json.dumps(again).encode()
+    first = dedupe_key(parse_callback(body), body)
+    assert first == dedupe_key(parse_callback(body_again), body_again)
+    assert first == "BATCH_STATUS_UPDATE:01FG37KMH2M6SV18ASNS3G135H:BATCH_STATUS_PROCESSED"
+    cancelled = json.loads(body)
+    cancelled["batch_status_update_notification"]["batch_status"] = "BATCH_STATUS_CANCELLED"
+    other = json.dumps(cancelled).encode()
+    assert dedupe_key(parse_callback(other), other) != first

@@ -38,7 +38,14 @@ def nowhere_client(**options: object) -> ConversationClient:
     """A client whose every host refuses connections: a check that passes would fail loudly."""
     url = f"http://127.0.0.1:{unused_port()}"
     return ConversationClient(
-        "p", "id", "secret", conversation_url=url, batch_url=url, auth_url=url, max_retries=0, **options
+        "p",
+        "id",
+        "secret",
+        conversation_url=url,
+        batch_url=url,
+        auth_url=url,
+        max_retries=0,
+        **options,
     )
 
 
