@@ -5,44 +5,79 @@
     python3 dev.py test     # the test suite (extra arguments go to pytest)
     python3 dev.py lint     # ruff and mypy --strict, as CI runs them
     python3 dev.py bench    # the benchmark suite
+    python3 dev.py test-lowest  # the test suite at the lowest declared runtime dependencies
 
 Needs only Python 3.11+ and access to PyPI. The environment lives in ``.venv`` and is
-reinstalled whenever ``pyproject.toml`` changes.
+reinstalled whenever ``pyproject.toml`` changes. ``test-lowest`` uses its own
+``.venv-lowest``, where every runtime dependency, and those of the feature extras (every
+extra but ``test`` and ``dev``), is pinned to the floor ``pyproject.toml`` declares for it
+(``aiohttp>=3.14.1`` installs aiohttp 3.14.1); what those need, and the dev tools, resolve
+as usual.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-STAMP = VENV / ".installed-from"
+LOWEST_VENV = ROOT / ".venv-lowest"
+# The optional-dependency groups that are not runtime dependencies; every other extra
+# (redis, otel, ...) is a feature's, and test-lowest pins its floors too.
+TOOL_EXTRAS = ("test", "dev")
+FLOOR = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([0-9][^,;\s]*)\s*$")
 
 
-def venv_python() -> Path:
+def venv_python(root: Path = VENV) -> Path:
     scripts = "Scripts" if os.name == "nt" else "bin"
-    return VENV / scripts / ("python.exe" if os.name == "nt" else "python")
+    return root / scripts / ("python.exe" if os.name == "nt" else "python")
 
 
-def ensure_environment() -> Path:
-    """Create ``.venv`` and install the project with its dev tools, if not already current."""
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    python = venv_python()
-    if python.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+def lowest_pins() -> list[str]:
+    """``name==floor`` for each runtime dependency, from its ``name>=floor`` in pyproject."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = list(project["dependencies"])
+    for extra, extra_requirements in project.get("optional-dependencies", {}).items():
+        if extra not in TOOL_EXTRAS:
+            requirements += extra_requirements
+    pins = []
+    for requirement in requirements:
+        match = FLOOR.match(requirement)
+        if match is None:
+            sys.exit(f"dev.py: runtime dependency {requirement!r} is not of the form name>=floor")
+        pins.append(f"{match[1]}=={match[2]}")
+    return pins
+
+
+def ensure_environment(root: Path = VENV, pins: list[str] | None = None) -> Path:
+    """Create ``root`` and install the project with its dev tools, if not already current.
+
+    ``pins`` (``name==version`` lines) constrain what pip may pick for those packages.
+    """
+    stamp = root / ".installed-from"
+    constraints = "".join(f"{pin}\n" for pin in pins or ())
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + constraints.encode())
+    python = venv_python(root)
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted.hexdigest():
         return python
     if not python.exists():
-        print(f"creating {VENV} ...", flush=True)
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    print("installing conversation-async and its dev tools ...", flush=True)
+        print(f"creating {root} ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(root)
+    print(f"installing conversation-async and its dev tools in {root.name} ...", flush=True)
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    if pins:
+        (root / "constraints.txt").write_text(constraints)
+        pip += ["--constraint", str(root / "constraints.txt")]
     subprocess.run([*pip, "--editable", ".[dev]"], check=True, cwd=ROOT)
-    STAMP.write_text(wanted)
+    stamp.write_text(wanted.hexdigest())
     return python
 
 
@@ -51,11 +86,16 @@ def run(*command: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    tasks = ("demo", "test", "lint", "bench")
+    tasks = ("demo", "test", "lint", "bench", "test-lowest")
     if not argv or argv[0] not in tasks:
         print(__doc__)
         return 2
     task, extra = argv[0], argv[1:]
+    if task == "test-lowest":
+        pins = lowest_pins()
+        python = str(ensure_environment(LOWEST_VENV, pins))
+        print(f"runtime dependencies pinned to their floors: {', '.join(pins)}", flush=True)
+        return run(python, "-m", "pytest", *extra)
     python = str(ensure_environment())
     if task == "demo":
         return run(python, "-m", "conversation_async", "demo", *extra)

@@ -1,4 +1,7 @@
-"""Command line: ``python -m conversation_async demo | send | send-bulk | emulator``.
+"""Command line: ``conversation-async demo | send | send-bulk | emulator``, or ``--version``.
+
+The same as ``python -m conversation_async ...``; ``conversation-async`` is the console
+script an install puts on the ``PATH``.
 
 ``emulator`` serves the emulator, or with a sub-command (``inject-inbound``, ``ledger``,
 ``webhooks``, ``faults``, ``rate-limit``) drives a running one.
@@ -11,6 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
+
+from ._version import __version__
+
+SCRIPT = "conversation-async"
 
 _EPILOG = """exit status: 0 success; 1 some sends failed or may not have been sent; 2 usage,
 credentials or input; 3 (send-bulk) stopped on a fatal error such as refused credentials;
@@ -45,12 +53,15 @@ SIGINT / SIGTERM (the journal keeps the campaign: resume it)."""
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The console script's name when run as it, else how ``python -m`` runs this module.
+    run_as_script = Path(sys.argv[0]).stem == SCRIPT
     parser = argparse.ArgumentParser(
-        prog="python -m conversation_async",
+        prog=SCRIPT if run_as_script else "python -m conversation_async",
         description="Sinch Conversation API from the command line, and its emulator.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"{SCRIPT} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
         "demo",
