@@ -8,6 +8,9 @@ next to plain ``send_many``). Targets are printed next to the figures; nothing h
 a build. ``--only SECTION`` (repeatable) runs a part of the suite. The shared rate
 budget's rows (:mod:`.shared_budget`) need Redis (``REDIS_URL``, default loopback): without
 it they are skipped, and the table says so.
+The Batch API campaign (:mod:`.batches`: 100,000 rows through batches, 10,000 through
+``messages:send``, at a project limit of 800 requests/s) is section ``batches``, also left
+out with ``--skip-batches``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from . import campaign, serialization, shared_budget, tracing_cost
+from . import batches, campaign, serialization, shared_budget, tracing_cost
 from ._server import emulator_process
 from .memory import peak_rss_mb
 from .throughput import (
@@ -48,6 +51,7 @@ SECTIONS = (
     "journal-memory",
     "tracing",
     "shared-budget",
+    "batches",
 )
 
 
@@ -219,6 +223,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += tracing_cost.markdown(results["tracing"])
     if "shared_budget" in results:
         lines += ["", *shared_budget.markdown(results["shared_budget"])]
+    if "batches" in results:
+        lines += ["", *batches.markdown(results["batches"])]
     return "\n".join(lines)
 
 
@@ -255,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         help="run this section only (repeatable); results go to latest-SECTION... files",
     )
     parser.add_argument("--quick", action="store_true", help="tiny runs: a smoke check only")
+    parser.add_argument(
+        "--skip-batches",
+        action="store_true",
+        help="leave out the Batch API campaign (100,000 rows; ~1 min)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     requests = 200 if quick else args.requests
@@ -295,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         results["tracing"] = tracing_cost.run(requests, 3 if quick else rounds)
     if "shared-budget" in wanted:
         results["shared_budget"] = shared_budget.run(quick, requests, rounds)
+    if "batches" in wanted and not args.skip_batches:
+        results["batches"] = batches.run(2_000, 200) if quick else batches.run(100_000, 10_000)
     table = markdown(results)
     print(table)
     RESULTS.mkdir(exist_ok=True)

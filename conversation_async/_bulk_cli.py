@@ -1,7 +1,8 @@
 """``python -m conversation_async send-bulk``: a CSV of recipients, one message each.
 
 CSV columns: ``channel``, ``identity`` and any others, which fill ``{column}`` placeholders
-of ``--text`` or become the parameters of ``--template-id``. Rows are read lazily, so the
+of ``--text`` or become the parameters of ``--template-id``. ``--via batch`` sends up to
+1,000 rows per Batch API request (no journal then). Rows are read lazily, so the
 file can be as long as you like. Sends to the real API when the ``SINCH_*`` credentials are
 all set, to the embedded emulator only with ``--emulator``. A campaign journal beside the
 CSV makes a crashed or interrupted run resumable (``--resume``).
@@ -22,8 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from ._batch_csv import CsvBatchRows
 from ._cli_target import add_emulator_argument, choose_target, connect
-from .bulk import BulkResult, Reconcile, Requests
+from .bulk import BatchBulkSend, BulkResult, BulkSend, Reconcile, Requests
 from .bulk_report import BulkProgress, BulkSummary
 from .client import ConversationClient
 from .errors import JournalError
@@ -179,6 +181,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     body.add_argument("--template-id", help="omni template; other columns are its parameters")
     parser.add_argument("--template-version")
     parser.add_argument("--language-code")
+    parser.add_argument(
+        "--via",
+        choices=("messages", "batch"),
+        default="messages",
+        help="batch: up to 1,000 rows per Batch API request (beta; no journal)",
+    )
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate-limit", type=float, help="max sends per second")
     journal = parser.add_mutually_exclusive_group()
@@ -260,8 +268,8 @@ def exit_status(summary: BulkSummary, rows: int, signalled: signal.Signals | Non
 
 
 def journal_path(args: argparse.Namespace) -> Path | None:
-    """Where the campaign's journal lives (None with ``--no-journal``)."""
-    if args.no_journal:
+    """Where the campaign's journal lives (None with ``--no-journal`` or ``--via batch``)."""
+    if args.no_journal or getattr(args, "via", "messages") == "batch":
         return None
     return args.journal if args.journal is not None else Path(f"{args.csv}.journal")
 
@@ -289,24 +297,26 @@ def resume_command(argv: list[str]) -> str:
 class ResultsFile:
     """``--results``: one CSV row per input row, written as results come."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, batch: bool = False) -> None:
         self._handle = path.open("w", newline="", encoding="utf-8")
         self._writer = csv.writer(self._handle)
-        self._writer.writerow(RESULT_COLUMNS)
+        self._batch = batch  # one more column: the row's batch_id
+        self._writer.writerow((*RESULT_COLUMNS, "batch_id") if batch else RESULT_COLUMNS)
 
     def write(self, result: BulkResult) -> None:
         identity = result.request.recipient
         channel, address = _first_identity(identity)
         error = result.error
+        row = (
+            result.index + 1,
+            channel,
+            address,
+            result.outcome.value,
+            result.response.message_id if result.response is not None else "",
+            "" if error is None else f"{type(error).__name__}: {error}"[:500],
+        )
         self._writer.writerow(
-            (
-                result.index + 1,
-                channel,
-                address,
-                result.outcome.value,
-                result.response.message_id if result.response is not None else "",
-                "" if error is None else f"{type(error).__name__}: {error}"[:500],
-            )
+            (*row, getattr(result, "batch_id", None) or "") if self._batch else row
         )
 
     def write_unattempted(self, requests: CsvRequests, start: int) -> None:
@@ -331,7 +341,10 @@ async def _send(
     client: ConversationClient, args: argparse.Namespace, app_id: str, target: str
 ) -> int:
     journal = journal_path(args)
+    batch = args.via == "batch"
     problem = journal_problem(journal, resume=args.resume)
+    if batch and (args.resume or args.journal is not None):
+        problem = "--via batch keeps no campaign journal (no --journal, no --resume)"
     try:
         if problem is not None:
             raise ValueError(problem)
@@ -343,23 +356,46 @@ async def _send(
             template_version=args.template_version,
             language_code=args.language_code,
         )
+        rows = (
+            CsvBatchRows(
+                args.csv,
+                app_id=app_id,
+                rows=len(requests),
+                text=args.text,
+                template_id=args.template_id,
+                template_version=args.template_version,
+                language_code=args.language_code,
+            )
+            if batch
+            else None
+        )
     except (OSError, ValueError) as exc:
         print(f"send-bulk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     resumed = " (resuming)" if args.resume else ""
     where = f", journal {journal}{resumed}" if journal is not None else ""
     print(f"sending {args.csv} to {target} (app {app_id}){where}", file=sys.stderr)
-    results = ResultsFile(args.results) if args.results is not None else None
+    results = ResultsFile(args.results, batch=batch) if args.results is not None else None
     bar = ProgressBar()
     signalled: list[signal.Signals] = []
-    bulk = client.messages.send_many(
-        requests,
-        concurrency=args.concurrency,
-        rate_limit=args.rate_limit,
-        progress=bar,
-        journal=journal,
-        reconcile=Reconcile(settle=args.reconcile_settle) if journal is not None else None,
-    )
+    bulk: BulkSend | BatchBulkSend
+    if rows is not None:
+        bulk = client.messages.send_many(
+            rows,
+            via="batch",
+            concurrency=args.concurrency,
+            rate_limit=args.rate_limit,
+            progress=bar,
+        )
+    else:
+        bulk = client.messages.send_many(
+            requests,
+            concurrency=args.concurrency,
+            rate_limit=args.rate_limit,
+            progress=bar,
+            journal=journal,
+            reconcile=Reconcile(settle=args.reconcile_settle) if journal is not None else None,
+        )
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: signal.Signals) -> None:

@@ -41,7 +41,7 @@ from collections.abc import (
 )
 from os import PathLike
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self, overload
 
 import attrs
 
@@ -64,9 +64,13 @@ from .bulk_report import (
 from .config import ClientConfig
 from .errors import CampaignMismatchError, ClientStateError, JournalError
 from .models import SendMessageRequest, SendMessageResponse
+from .resources.batches import BatchesResource
 from .resources.messages import MessagesResource
 
 __all__ = [
+    "BatchBulkResult",
+    "BatchBulkSend",
+    "BatchRow",
     "BulkMessagesResource",
     "BulkResult",
     "BulkSend",
@@ -78,6 +82,7 @@ __all__ = [
     "Requests",
     "RowKey",
     "SqliteJournal",
+    "batch_text",
     "split_tag",
 ]
 
@@ -579,18 +584,45 @@ class BulkMessagesResource(MessagesResource):
     def __init__(self, transport: Transport, config: ClientConfig) -> None:
         super().__init__(transport, config)
         self._deadline = config.deadline
+        self._batches = BatchesResource(transport, config)
 
+    @overload
     def send_many(
         self,
         requests: Requests,
         *,
+        via: Literal["messages"] = ...,
+        concurrency: int = ...,
+        rate_limit: float | None = ...,
+        progress: ProgressCallback | None = ...,
+        journal: Journal | str | PathLike[str] | None = ...,
+        key: RowKey | None = ...,
+        reconcile: Reconcile | None = ...,
+    ) -> BulkSend: ...
+
+    @overload
+    def send_many(
+        self,
+        requests: BatchRows,
+        *,
+        via: Literal["batch"],
+        concurrency: int = ...,
+        rate_limit: float | None = ...,
+        progress: ProgressCallback | None = ...,
+    ) -> BatchBulkSend: ...
+
+    def send_many(
+        self,
+        requests: Requests | BatchRows,
+        *,
+        via: Literal["messages", "batch"] = "messages",
         concurrency: int = 64,
         rate_limit: float | None = None,
         progress: ProgressCallback | None = None,
         journal: Journal | str | PathLike[str] | None = None,
         key: RowKey | None = None,
         reconcile: Reconcile | None = None,
-    ) -> BulkSend:
+    ) -> BulkSend | BatchBulkSend:
         """Send many prepared requests; iterate the result for one :class:`BulkResult` each.
 
         ``requests`` may be any (async) iterable, consumed lazily; at most ``concurrency``
@@ -602,7 +634,23 @@ class BulkMessagesResource(MessagesResource):
         campaign again sends only what certainly was not sent, after looking for rows in
         doubt as ``reconcile`` says. ``key(index, request)`` names each row (default: its
         index). See :mod:`conversation_async.bulk`.
+
+        ``via="batch"`` sends through the Batch API instead (rows: :class:`BatchRow` or
+        ``SendMessageRequest``; ``concurrency`` and ``rate_limit`` then count batch
+        requests; no journal): see :mod:`conversation_async._batch_bulk`.
         """
+        if via == "batch":
+            if journal is not None or key is not None or reconcile is not None:
+                raise ValueError("journals are not supported with via='batch'")
+            return BatchBulkSend(
+                self._batches._send_reported,
+                requests,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
+                progress=progress,
+            )
+        if via != "messages":
+            raise ValueError(f"via must be 'messages' or 'batch', got {via!r}")
         campaign = None
         if journal is not None:
             campaign = Campaign(
@@ -616,9 +664,13 @@ class BulkMessagesResource(MessagesResource):
             raise ValueError("key and reconcile need a journal")
         return BulkSend(
             self._send_reported,
-            requests,
+            requests,  # type: ignore[arg-type] # checked input by input
             concurrency=concurrency,
             rate_limit=rate_limit,
             progress=progress,
             campaign=campaign,
         )
+
+
+# Bulk sends through the Batch API; imported last: they build on BulkResult above.
+from ._batch_bulk import BatchBulkResult, BatchBulkSend, BatchRow, BatchRows, batch_text  # noqa: E402

@@ -22,6 +22,7 @@ from .bulk import BulkMessagesResource
 from .config import DEFAULT_MAX_RESPONSE_SIZE, AuthMethod, ClientConfig, Region, config_from_env
 from .errors import ClientStateError, ConfigurationError
 from .resources.apps import AppsResource
+from .resources.batches import BatchesResource
 from .resources.capability import CapabilityResource
 from .resources.consents import ConsentsResource
 from .resources.contacts import ContactsResource
@@ -91,6 +92,7 @@ class ConversationClient:
     project_settings: ProjectSettingsResource
     templates: TemplatesResource
     templates_v1: TemplatesV1Resource
+    batches: BatchesResource
 
     def __init__(
         self,
@@ -102,6 +104,7 @@ class ConversationClient:
         auth: AuthMethod | str = AuthMethod.OAUTH,
         conversation_url: str | None = None,
         templates_url: str | None = None,
+        batch_url: str | None = None,
         auth_url: str | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float = 30.0,
@@ -118,6 +121,7 @@ class ConversationClient:
         hosts = {
             "conversation_url": conversation_url,
             "templates_url": templates_url,
+            "batch_url": batch_url,
             "auth_url": auth_url,
         }
         config = ClientConfig(
@@ -162,7 +166,8 @@ class ConversationClient:
     ) -> Self:
         """A client configured from ``SINCH_PROJECT_ID``, ``SINCH_CLIENT_ID``,
         ``SINCH_CLIENT_SECRET``, ``SINCH_REGION``, ``SINCH_AUTH`` and the URL overrides
-        ``SINCH_CONVERSATION_URL``, ``SINCH_TEMPLATES_URL``, ``SINCH_AUTH_URL``."""
+        ``SINCH_CONVERSATION_URL``, ``SINCH_TEMPLATES_URL``, ``SINCH_BATCH_URL``,
+        ``SINCH_AUTH_URL``."""
         config = config_from_env(environ, **overrides)
         return cls.from_config(
             config, session=session, ssl_context=ssl_context, rate_limiter=rate_limiter
@@ -198,6 +203,7 @@ class ConversationClient:
         self.project_settings = ProjectSettingsResource(transport, config)
         self.templates = TemplatesResource(transport, config)
         self.templates_v1 = TemplatesV1Resource(transport, config)
+        self.batches = BatchesResource(transport, config)
 
     def with_options(
         self,

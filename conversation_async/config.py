@@ -1,7 +1,8 @@
 """Client configuration: regions, hosts, credentials and limits, as one immutable value.
 
 Hosts per region follow catalog §1.1: Conversation ``https://{region}.conversation.api.sinch.com``,
-Templates ``https://{region}.template.api.sinch.com``, OAuth2 token URL
+Templates ``https://{region}.template.api.sinch.com``, Batch
+``https://{region}.conversationbatch.api.sinch.com`` (batch catalog §1.1), OAuth2 token URL
 ``https://auth.sinch.com/oauth2/token`` (``https://eu.auth.sinch.com/oauth2/token`` for EU).
 Every host can be overridden, which is how the emulator and proxies are reached.
 """
@@ -97,6 +98,10 @@ def _templates_url(config: ClientConfig) -> str:
     return f"https://{config.region.value}.template.api.sinch.com"
 
 
+def _batch_url(config: ClientConfig) -> str:
+    return f"https://{config.region.value}.conversationbatch.api.sinch.com"
+
+
 def _auth_url(config: ClientConfig) -> str:
     return _AUTH_URLS[config.region]
 
@@ -112,8 +117,9 @@ class ClientConfig:
     ``max_response_size`` bounds the (decoded) body of any answer in bytes: past it, reading
     stops and the call fails with ``ResponseTooLargeError``.
 
-    ``conversation_url``, ``templates_url`` and ``auth_url`` (the OAuth2 token endpoint) are
-    the hosts actually used: the region's unless given (the emulator, a proxy).
+    ``conversation_url``, ``templates_url``, ``batch_url`` (the Batch API, beta) and
+    ``auth_url`` (the OAuth2 token endpoint) are the hosts actually used: the region's
+    unless given (the emulator, a proxy).
     """
 
     project_id: str = attrs.field(validator=_non_empty)
@@ -127,6 +133,7 @@ class ClientConfig:
     templates_url: str = attrs.field(
         default=attrs.Factory(_templates_url, takes_self=True), converter=_url
     )
+    batch_url: str = attrs.field(default=attrs.Factory(_batch_url, takes_self=True), converter=_url)
     auth_url: str = attrs.field(default=attrs.Factory(_auth_url, takes_self=True), converter=_url)
     timeout: float = attrs.field(default=30.0, validator=_positive)
     deadline: float = attrs.field(default=120.0, validator=_positive)
@@ -144,6 +151,7 @@ ENV_VARS = {
     "auth": "SINCH_AUTH",
     "conversation_url": "SINCH_CONVERSATION_URL",
     "templates_url": "SINCH_TEMPLATES_URL",
+    "batch_url": "SINCH_BATCH_URL",
     "auth_url": "SINCH_AUTH_URL",
 }
 """Environment variable read for each :class:`ClientConfig` field by :func:`config_from_env`."""

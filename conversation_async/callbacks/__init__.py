@@ -23,6 +23,7 @@ from .events import *  # noqa: F403
 from .events import __all__ as _events_all
 from .parse import (
     EVENT_CLASSES,
+    PAYLOAD_ALIASES,
     TRIGGER_ALIASES,
     event_class_for_trigger,
     parse_callback,
@@ -43,6 +44,7 @@ __all__ = [
     "Mark",
     "MemoryDedupeStore",
     "NonceCache",
+    "PAYLOAD_ALIASES",
     "ReceiverStats",
     "SignatureVerifier",
     "TRIGGER_ALIASES",

@@ -15,6 +15,7 @@ import attrs
 
 from ._stores import Mark
 from .events import (
+    BatchStatusUpdateEvent,
     CallbackEvent,
     CapabilityEvent,
     EventDeliveryEvent,
@@ -107,7 +108,8 @@ def dedupe_key(event: CallbackEvent, body: bytes) -> str:
     """What makes two callbacks the same delivery (catalog §4.4).
 
     Delivery receipts: message or event id plus status; inbound messages and events: their
-    id; capability and opt-in/out results: the request id; anything else: the body's hash.
+    id; capability and opt-in/out results: the request id; batch status updates: the batch
+    id plus its status; anything else: the body's hash.
     """
     key: tuple[object, ...] | None = None
     if isinstance(event, MessageDeliveryEvent):
@@ -128,6 +130,9 @@ def dedupe_key(event: CallbackEvent, body: bytes) -> str:
         key = (event.opt_in_notification.request_id,)
     elif isinstance(event, OptOutEvent):
         key = (event.opt_out_notification.request_id,)
+    elif isinstance(event, BatchStatusUpdateEvent):
+        note = event.batch_status_update_notification
+        key = (note.batch_id, note.batch_status or note.status)
     if key is None or any(part is None for part in key):
         return "body:" + hashlib.sha256(body).hexdigest()
     return ":".join((event.trigger, *(str(part) for part in key)))

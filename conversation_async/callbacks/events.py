@@ -19,6 +19,7 @@ read because the API left a field out. A payload key this SDK does not know beco
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
@@ -46,6 +47,11 @@ from ..serde import converter
 __all__ = [
     "ENVELOPE_KEYS",
     "AnalysisResult",
+    "BatchAdditionalData",
+    "BatchNotificationStatus",
+    "BatchStatusUpdateEvent",
+    "BatchStatusUpdateNotification",
+    "BatchType",
     "CallbackEvent",
     "CapabilityEvent",
     "CapabilityNotification",
@@ -77,6 +83,7 @@ __all__ = [
     "MachineLearningNLUResult",
     "MachineLearningPIIResult",
     "MachineLearningSentimentResult",
+    "MessageBatchData",
     "MessageDeliveryEvent",
     "MessageDeliveryReport",
     "MessageInboundEvent",
@@ -102,6 +109,8 @@ __all__ = [
     "UnknownCallbackEvent",
     "UnsupportedCallback",
     "UnsupportedCallbackEvent",
+    "batch_id_of",
+    "batch_message_index_of",
 ]
 
 
@@ -139,6 +148,23 @@ class OffensiveAnalysisEvaluation(enum.StrEnum):
     UNSAFE = "UNSAFE"
 
 
+class BatchNotificationStatus(enum.StrEnum):
+    """A batch's state in a ``BATCH_STATUS_UPDATE`` callback: the REST ``BatchStatus``
+    values with a ``BATCH_STATUS_`` prefix (inferred from one Sinch sample; open)."""
+
+    BATCH_STATUS_READY = "BATCH_STATUS_READY"
+    BATCH_STATUS_SCHEDULED = "BATCH_STATUS_SCHEDULED"
+    BATCH_STATUS_PROCESSED = "BATCH_STATUS_PROCESSED"
+    BATCH_STATUS_CANCELLED = "BATCH_STATUS_CANCELLED"
+    BATCH_STATUS_FAILED = "BATCH_STATUS_FAILED"
+
+
+class BatchType(enum.StrEnum):
+    """What a batch held (only the messages type is seen in Sinch's sample; open)."""
+
+    BATCH_TYPE_MESSAGES = "BATCH_TYPE_MESSAGES"
+
+
 # --- payloads: messages and events -------------------------------------------------------
 
 
@@ -167,6 +193,10 @@ class MessageDeliveryReport:
     reason: Reason | None = None
     metadata: str | None = None
     processing_mode: ProcessingMode | str | None = None
+    batch_id: str | None = None
+    """Batch messages only, said to be on FAILED reports (placement unverified)."""
+    message_index: int | None = None
+    """The recipient's position in the batch request, with ``batch_id`` (unverified)."""
 
 
 @attrs.define(frozen=True, kw_only=True)
@@ -442,6 +472,46 @@ class UnsupportedCallback:
     channel_identity: ChannelIdentity | None = None
 
 
+# --- payloads: Batch API -----------------------------------------------------------------
+
+
+@attrs.define(frozen=True, kw_only=True)
+class MessageBatchData:
+    """What a messages batch was sent with."""
+
+    send_after: datetime | None = None
+    batch_metadata: dict[str, Any] | None = None
+
+
+@attrs.define(frozen=True, kw_only=True)
+class BatchAdditionalData:
+    """Details by batch type: ``message_batch_data`` for messages batches."""
+
+    message_batch_data: MessageBatchData | None = None
+
+
+@attrs.define(frozen=True, kw_only=True)
+class BatchStatusUpdateNotification:
+    """A batch changed state (batch catalog §4.1).
+
+    Shape A (a Sinch test fixture, emitted by the emulator): ``batch_id``, ``batch_status``,
+    ``batch_type``, ``additional_data``. Shape B (Sinch's agent notes, under the key
+    ``batch_status_update``, also read): ``status`` (``COMPLETED`` / ``FAILED`` /
+    ``PARTIAL``) and message counters. Every field is optional; unknown ones are ignored.
+    """
+
+    batch_id: str | None = None
+    batch_status: BatchNotificationStatus | str | None = None
+    batch_type: BatchType | str | None = None
+    additional_data: BatchAdditionalData | None = None
+    status: str | None = None
+    total_messages: int | None = None
+    successful_messages: int | None = None
+    failed_messages: int | None = None
+    processing_time_ms: int | None = None
+    failure_reasons: list[Any] | None = None
+
+
 # --- events -----------------------------------------------------------------------------
 
 
@@ -685,6 +755,16 @@ class UnsupportedCallbackEvent(CallbackEvent):
 
 
 @attrs.define(frozen=True, kw_only=True)
+class BatchStatusUpdateEvent(CallbackEvent):
+    """A Batch API batch changed state (``BATCH_STATUS_UPDATE``, unverified trigger name)."""
+
+    trigger: ClassVar[str] = WebhookTrigger.BATCH_STATUS_UPDATE
+    payload_key: ClassVar[str] = "batch_status_update_notification"
+
+    batch_status_update_notification: BatchStatusUpdateNotification
+
+
+@attrs.define(frozen=True, kw_only=True)
 class UnknownCallbackEvent(CallbackEvent):
     """A callback whose payload key this SDK does not know; ``raw`` is the whole body.
 
@@ -698,6 +778,55 @@ class UnknownCallbackEvent(CallbackEvent):
     def payload(self) -> dict[str, Any]:
         """Every key of the body that is not an envelope field."""
         return {k: v for k, v in self.raw.items() if k not in ENVELOPE_KEYS}
+
+
+# --- batch messages ---------------------------------------------------------------------
+
+
+def _metadata_json(metadata: str | None) -> Mapping[str, Any]:
+    """A report's ``metadata`` string as a JSON object ({} when it is not one)."""
+    if not metadata or not metadata.lstrip().startswith("{"):
+        return {}
+    try:
+        value = json.loads(metadata)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def batch_id_of(
+    report: MessageDeliveryReport
+    | MessageDeliveryEvent
+    | MessageSubmitNotification
+    | MessageSubmitEvent,
+) -> str | None:
+    """The Batch API batch a message report belongs to, or None for other messages.
+
+    Read from the report's ``batch_id`` when present, else from the reserved
+    ``_batch_id`` key of its ``metadata`` (a JSON string: the merged message metadata the
+    batch gave each generated message); metadata that is not JSON means no batch.
+    """
+    payload: MessageDeliveryReport | MessageSubmitNotification
+    if isinstance(report, MessageDeliveryEvent):
+        payload = report.message_delivery_report
+    elif isinstance(report, MessageSubmitEvent):
+        payload = report.message_submit_notification
+    else:
+        payload = report
+    if isinstance(payload, MessageDeliveryReport) and payload.batch_id:
+        return payload.batch_id
+    value = _metadata_json(payload.metadata).get("_batch_id")
+    return value if isinstance(value, str) and value else None
+
+
+def batch_message_index_of(report: MessageDeliveryReport | MessageDeliveryEvent) -> int | None:
+    """The recipient's position in its batch request, when the report says (FAILED reports
+    of batch messages are said to carry ``message_index``; unverified), else None."""
+    payload = report.message_delivery_report if isinstance(report, MessageDeliveryEvent) else report
+    if payload.message_index is not None:
+        return payload.message_index
+    value = _metadata_json(payload.metadata).get("message_index")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _structure_unknown_event(data: Any, _: Any) -> UnknownCallbackEvent:

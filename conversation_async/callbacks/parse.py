@@ -17,6 +17,7 @@ from .. import _jsoncodec, serde
 from ..errors import CallbackParseError, SerializationError
 from .events import (
     ENVELOPE_KEYS,
+    BatchStatusUpdateEvent,
     CallbackEvent,
     CapabilityEvent,
     ChannelEvent,
@@ -44,6 +45,7 @@ from .events import (
 
 __all__ = [
     "EVENT_CLASSES",
+    "PAYLOAD_ALIASES",
     "TRIGGER_ALIASES",
     "event_class_for_trigger",
     "parse_callback",
@@ -71,6 +73,7 @@ _CLASSES: tuple[type[CallbackEvent], ...] = (
     SmartConversationEvent,
     RecordNotificationEvent,
     UnsupportedCallbackEvent,
+    BatchStatusUpdateEvent,
 )
 
 EVENT_CLASSES: Mapping[str, type[CallbackEvent]] = MappingProxyType(
@@ -84,6 +87,13 @@ _BY_TRIGGER: Mapping[str, type[CallbackEvent]] = MappingProxyType(
 
 TRIGGER_ALIASES: Mapping[str, str] = MappingProxyType({"SMART_CONVERSATIONS": "SMART_CONVERSATION"})
 """Other spellings of trigger names seen in the wild (NODE spells it ``SMART_CONVERSATIONS``)."""
+
+
+PAYLOAD_ALIASES: Mapping[str, str] = MappingProxyType(
+    {"batch_status_update": "batch_status_update_notification"}
+)
+"""Other payload keys read as a known one (Sinch's agent notes name the batch status
+payload ``batch_status_update``); the event is written back under the known key."""
 
 
 def event_class_for_trigger(trigger: str) -> type[CallbackEvent] | None:
@@ -103,6 +113,9 @@ def parse_callback(
     its model.
     """
     data = _decode(body)
+    for alias, key in PAYLOAD_ALIASES.items():
+        if alias in data and key not in data:
+            data[key] = data.pop(alias)
     cls = _event_class(data)
     if cls is not UnknownCallbackEvent and not isinstance(data[cls.payload_key], Mapping):
         raise CallbackParseError(

@@ -2,6 +2,7 @@
 # ruff: noqa: F405 - the names in __all__ come from the star imports below
 
 from .apps import *  # noqa: F403
+from .batches import *  # noqa: F403
 from .capability import *  # noqa: F403
 from .channel_specific import *  # noqa: F403
 from .common import *  # noqa: F403
@@ -35,10 +36,13 @@ __all__ = [
     "AuditRecordOrigin",
     "AuditRecordsResponse",
     "BasicAuthCredential",
+    "Batch",
+    "BatchStatus",
     "BotKeywordButton",
     "CalendarMessage",
     "CallMessage",
     "CallbackSettings",
+    "CancelBatchRequest",
     "CardHeight",
     "CardMessage",
     "CardMessageMessageProperties",
@@ -65,6 +69,7 @@ __all__ = [
     "ComposingEndEvent",
     "ComposingEvent",
     "ConsentIdentity",
+    "ConsentRecord",
     "ConsentsListType",
     "Contact",
     "ContactCreateRequest",
@@ -91,8 +96,10 @@ __all__ = [
     "ConversationUpdateRequest",
     "ConversationsOrder",
     "Coordinates",
+    "CreateContactsBatchRequest",
     "CreateConversationRequest",
     "CredentialStatus",
+    "DeleteContactsBatchRequest",
     "DeliveryReportBasedFallback",
     "DeliveryStatus",
     "DiscountFixedCommerce",
@@ -117,6 +124,8 @@ __all__ = [
     "InjectEventRequest",
     "InjectEventResponse",
     "InjectMessageRequest",
+    "InsertConsentsRequest",
+    "InsertConsentsResponse",
     "InstagramCredentials",
     "KakaoTalkButton",
     "KakaoTalkCarousel",
@@ -221,10 +230,13 @@ __all__ = [
     "ReasonCode",
     "ReasonSubCode",
     "Recipient",
+    "RecipientAndParam",
     "RegularPriceCommerce",
     "ReplyTo",
     "RetentionPolicy",
     "RetentionType",
+    "SendBatchRequest",
+    "SendBatchResponse",
     "SendEventRequest",
     "SendEventResponse",
     "SendMessageRequest",

@@ -51,6 +51,8 @@ class WebhookTrigger(enum.StrEnum):
     SMART_CONVERSATION = "SMART_CONVERSATION"
     RECORD_NOTIFICATION = "RECORD_NOTIFICATION"
     UNSUPPORTED = "UNSUPPORTED"
+    BATCH_STATUS_UPDATE = "BATCH_STATUS_UPDATE"
+    """Progress of a Batch API batch (named by Sinch's agent notes, not its reference)."""
 
 
 class WebhookTargetType(enum.StrEnum):

@@ -41,17 +41,21 @@ R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENDPOINT_ATTRIBUTE = "__api_endpoint__"
+ENDPOINT_API_ATTRIBUTE = "__api_host__"
+"""Which API (host) a marked method calls: ``"conversation"`` (with Templates) or ``"batch"``."""
 
 
-def endpoint(method: str, path: str) -> Callable[[F], F]:
+def endpoint(method: str, path: str, *, api: str = "conversation") -> Callable[[F], F]:
     """Mark a client method with the API endpoint it calls, as the catalog writes it.
 
-    ``@endpoint("GET", "/v1/projects/{project_id}/apps")``. The README's coverage table and
-    its test are built from these marks.
+    ``@endpoint("GET", "/v1/projects/{project_id}/apps")``; ``api="batch"`` for the Batch
+    API's host, whose paths repeat some of the Conversation API's. The README's coverage
+    tables and their test are built from these marks.
     """
 
     def mark(function: F) -> F:
         setattr(function, ENDPOINT_ATTRIBUTE, (method, path))
+        setattr(function, ENDPOINT_API_ATTRIBUTE, api)
         return function
 
     return mark
@@ -181,6 +185,7 @@ class Resource:
         project = segment(config.project_id)
         self._project = f"{config.conversation_url}/v1/projects/{project}"
         self._templates = f"{config.templates_url}/{{version}}/projects/{project}"
+        self._batch = f"{config.batch_url}/v1/projects/{project}"
 
     def _url(self, path: str) -> str:
         """A Conversation API URL below ``/v1/projects/{project_id}/``."""
@@ -189,6 +194,10 @@ class Resource:
     def _templates_url(self, path: str, *, version: str = "v2") -> str:
         """A Template Management URL below ``/{version}/projects/{project_id}/``."""
         return f"{self._templates.format(version=version)}/{path}"
+
+    def _batch_url(self, path: str) -> str:
+        """A Batch API URL below ``/v1/projects/{project_id}/``."""
+        return f"{self._batch}/{path}"
 
     @overload
     async def _call(
@@ -271,6 +280,35 @@ class Resource:
             decode=reader(into),
             config=self._config,
         )
+
+    async def _call_read(
+        self,
+        method: str,
+        url: str,
+        *,
+        read: Callable[[Any], T],
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> T:
+        """:meth:`_call` for an answer that is not one model: ``read`` gets the decoded JSON
+        and raises ``SerializationError`` for what does not fit (an ``InvalidResponseError``
+        to the caller)."""
+
+        def decode(response: RawResponse) -> T:
+            try:
+                return read(decode_json(response))
+            except SerializationError as exc:
+                raise InvalidResponseError(
+                    f"HTTP {response.status} answer does not fit: {exc}",
+                    status=response.status,
+                    body=response.body,
+                ) from exc
+
+        payload = None if body is None else unstructure(body)
+        result = await self._transport.request(
+            method, url, params=params, payload=payload, decode=decode, config=self._config
+        )
+        return result.unwrap()
 
     def _paginate(
         self,

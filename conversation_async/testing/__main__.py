@@ -147,6 +147,7 @@ async def serve(args: argparse.Namespace) -> None:
         seed=args.seed,
         rate_limit=args.rate_limit,
     ) as emulator:
+        emulator._batch.freeze_stored = True  # a process of its own (see BatchRuntime)
         for route, rate in args.fault:
             emulator.inject_faults(route, FaultPlan(rate))
         print(
@@ -159,6 +160,7 @@ async def serve(args: argparse.Namespace) -> None:
             f"client_secret={emulator.client_secret}",
             flush=True,
         )
+        print(f"Batch API (beta) at {emulator.batch_url}", flush=True)
         await stop.wait()
 
 

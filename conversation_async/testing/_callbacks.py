@@ -197,9 +197,16 @@ class CallbackSender:
 
     # -- what the routes report ----------------------------------------------------------
 
-    def message_sent(self, stored: StoredMessage, body: dict[str, Any]) -> None:
+    def message_sent(
+        self,
+        stored: StoredMessage,
+        body: dict[str, Any],
+        *,
+        failed_extra: dict[str, Any] | None = None,
+    ) -> None:
         """MESSAGE_SUBMIT, then MESSAGE_DELIVERY ``QUEUED_ON_CHANNEL`` and ``DELIVERED``
-        (or ``FAILED``), to ``callback_url`` if the send has one, else to the app's webhooks."""
+        (or ``FAILED``, with ``failed_extra`` fields added), to ``callback_url`` if the send
+        has one, else to the app's webhooks."""
         message = stored.message
         targets = self._receipt_targets(
             stored.app_id, body.get("callback_url"), ("MESSAGE_SUBMIT", "MESSAGE_DELIVERY")
@@ -221,6 +228,8 @@ class CallbackSender:
             "processing_mode": mode,
         }
         queued, final = self._reports(about, who, metadata, mode)
+        if failed_extra and final["status"] == "FAILED":
+            final.update(failed_extra)
         stages: list[Stage] = [
             ("MESSAGE_SUBMIT", "message_submit_notification", submit),
             ("MESSAGE_DELIVERY", "message_delivery_report", queued),

@@ -145,12 +145,15 @@ def parse_page(query: Mapping[str, str]) -> tuple[int, int | None]:
 
 def entry_json(entry: LedgerEntry) -> dict[str, Any]:
     """One accepted send as JSON."""
-    return {
+    found = {
         "message_id": entry.message_id,
         "correlation_id": entry.correlation_id,
         "request": entry.request,
         "accepted_time": format_time(entry.accepted),
     }
+    if entry.batch_id is not None:
+        found["batch_id"] = entry.batch_id
+    return found
 
 
 def ledger_json(entries: Sequence[LedgerEntry], offset: int, limit: int | None) -> dict[str, Any]:

@@ -192,11 +192,17 @@ class Faults:
     # -- the slow path -------------------------------------------------------------------
 
     async def misbehave(
-        self, name: str, api: bool, request: web.Request, process: Handler
+        self,
+        name: str,
+        api: bool,
+        request: web.Request,
+        process: Handler,
+        *,
+        limited: bool = True,
     ) -> web.StreamResponse:
         """Answer a request while :attr:`armed`: a script first, else the rate limit (API
-        routes) or an outage (``Token``), else the route's plan; ``process`` authenticates
-        and runs the real handler."""
+        routes, unless not ``limited``) or an outage (``Token``), else the route's plan;
+        ``process`` authenticates and runs the real handler."""
         script = self.take(name)
         if script is not None:
             if api and self.latency > 0:
@@ -206,7 +212,7 @@ class Faults:
             if script.passthrough:
                 return await process(request)
             return script.to_response()
-        if api and self.limiter is not None:
+        if api and limited and self.limiter is not None:
             now = time.monotonic()
             wait = self.limiter.take(now)
             self.meter.tick(now, admitted=not wait)

@@ -1,4 +1,5 @@
-"""The send ledger: every message ``SendMessage`` accepted, kept whatever happens next.
+"""The send ledger: every message ``SendMessage`` accepted (and every message a batch
+generated), kept whatever happens next.
 
 A client that retries after a fault may send one message twice; the store cannot tell (a
 test may delete messages, ``reset()`` forgets them), so the ledger is append-only and only
@@ -17,10 +18,13 @@ import attrs
 @attrs.define  # not frozen: frozen attrs classes cost twice as much to build, once per send
 class LedgerEntry:
     """One accepted send: its ``message_id``, the request's ``correlation_id`` (or ``None``),
-    the decoded request body and the ``accepted`` time (the message's ``accept_time``).
+    the decoded request body and the ``accepted`` time (the message's ``accept_time``); for
+    a message a Batch API batch generated, ``batch_id`` and as ``request`` the message's own
+    SendMessageRequest-shaped body (filled placeholders, merged metadata as a JSON string).
     Read-only by convention."""
 
     message_id: str
     correlation_id: str | None
     request: dict[str, Any]
     accepted: datetime
+    batch_id: str | None = None

@@ -20,7 +20,10 @@ from aiohttp import web
 
 from ._apps import AppRoutes
 from ._auth import TOKEN_PATH, Auth
+from ._batch_rules import BatchSettings
+from ._batches import BATCH_PREFIX, BatchRoutes, BatchRuntime, batches_settled
 from ._callbacks import CallbackDelivery, CallbackSender
+from ._clock import Clock, SystemClock
 from ._consents import ConsentRoutes
 from ._contacts import ContactRoutes
 from ._control import (
@@ -76,11 +79,17 @@ PROVIDERS: Final[tuple[type[RouteProvider], ...]] = (
 """The route providers, one per API area, in registration order."""
 MESSAGE_ROUTES: Final = tuple(spec.name for spec in MessageRoutes.ROUTES)
 ROUTE_NAMES: Final = frozenset(
-    (TOKEN_ROUTE, *(spec.name for provider in PROVIDERS for spec in provider.ROUTES))
+    (
+        TOKEN_ROUTE,
+        *(spec.name for provider in PROVIDERS for spec in provider.ROUTES),
+        *(spec.name for spec in BatchRoutes.ROUTES),
+    )
 )
 """Every route name accepted by :meth:`Emulator.script` and :meth:`Emulator.inject_faults`
 and counted in ``requests_seen``: ``Token`` plus the catalog's operationIds (and
-``RegisterOptIn`` / ``RegisterOptOut``)."""
+``RegisterOptIn`` / ``RegisterOptOut``), and the Batch API's ``SendBatch``, ``CancelBatch``,
+``GetBatchStatusesByMetadata``, ``GetBatchStatus``, ``BatchCreateContacts``,
+``BatchDeleteContacts``, ``BatchInsertConsents``."""
 
 _SHUTDOWN_TIMEOUT: Final = 1.0
 """Seconds ``stop()`` waits for in-flight handlers (e.g. a long scripted delay) before
@@ -190,6 +199,13 @@ class Emulator:
     ``callbacks_delivered``, ``callbacks_failed`` and ``await callbacks_settled()``;
     ``stop()`` cancels deliveries still pending.
 
+    Batch API (labelled beta by Sinch): served below ``batch_url`` (``{base_url}/batch``);
+    ``store.batches`` holds each batch (:class:`StoredBatch`), its generated messages are
+    stored, ledgered (with ``LedgerEntry.batch_id``) and called back like sends. What the
+    sources leave open is ``batch_settings`` (:class:`BatchSettings`, also
+    ``Emulator(batch=...)``); scheduling reads ``clock`` (``Emulator(clock=ManualClock())``
+    for tests); ``await batches_settled()`` waits for due batches and contact jobs.
+
     Control API: JSON endpoints under ``/_emulator/`` (stats, reset, inbound, webhooks,
     ledger, faults, rate-limit; listed in ``conversation_async.testing.__main__``) do what
     ``stats()``, ``reset()``, ``inbound_message``, ``add_webhook``, ``ledger``,
@@ -208,7 +224,12 @@ class Emulator:
         latency: float = 0.0,
         seed: int | None = None,
         rate_limit: float | None = None,
+        batch: BatchSettings | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        if batch is not None and not isinstance(batch, BatchSettings):
+            raise TypeError(f"batch must be a BatchSettings, got {type(batch).__name__}")
+        self._batch = BatchRuntime(batch or BatchSettings(), clock or SystemClock())
         self._host = host
         self._port = port
         self._project_id = project_id
@@ -243,6 +264,12 @@ class Emulator:
         for provider in PROVIDERS:
             for method, path, name, handler in provider(context).routes():
                 app.router.add_route(method, path, self._wrap(name, handler, api=True))
+        runtime = self._batch
+        for method, path, name, handler in BatchRoutes(context, runtime).routes():
+            wrapped = self._wrap(
+                name, handler, api=True, limited=lambda: runtime.settings.shares_rate_limit
+            )
+            app.router.add_route(method, path, wrapped)
         for method, path, endpoint in (
             ("GET", STATS_PATH, self._stats),
             ("POST", RESET_PATH, self._reset),
@@ -259,6 +286,7 @@ class Emulator:
         ):
             app.router.add_route(method, path, _control(endpoint))
         app.on_cleanup.append(self._close_callbacks)  # also when served by another runner
+        app.on_cleanup.append(self._stop_batches)
         return app
 
     # -- control API: one Emulator method each, for tools in another process -----------
@@ -338,6 +366,7 @@ class Emulator:
             "expired_token_rejections": self.expired_token_rejections,
             "requests_seen": dict(self._requests_seen),
             "messages_stored": len(self._store.messages),
+            "batches_stored": len(self._store.batches),
             "callbacks_delivered": self.callbacks_delivered,
             "callbacks_failed": self.callbacks_failed,
             "ledger_size": len(self._ledger),
@@ -348,9 +377,20 @@ class Emulator:
     async def _close_callbacks(self, _: web.Application) -> None:
         await self._callbacks.close()
 
-    def _wrap(self, name: str, handler: Handler, *, api: bool = False) -> Handler:
+    async def _stop_batches(self, _: web.Application) -> None:
+        await self._batch.cancel_all()
+
+    def _wrap(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        api: bool = False,
+        limited: Callable[[], bool] | None = None,
+    ) -> Handler:
         """Count, delay, authenticate, check the project, then run ``handler``; while a
-        fault is configured, :meth:`Faults.misbehave` answers instead."""
+        fault is configured, :meth:`Faults.misbehave` answers instead (the rate limit only
+        while ``limited()`` says so, when given)."""
         seen = self._requests_seen
         faults = self._faults
         auth = self._auth
@@ -371,6 +411,8 @@ class Emulator:
         async def route(request: web.Request) -> web.StreamResponse:
             seen[name] += 1
             if faults.armed:
+                if limited is not None:
+                    return await faults.misbehave(name, api, request, process, limited=limited())
                 return await faults.misbehave(name, api, request, process)
             if api and faults.latency > 0:
                 await asyncio.sleep(faults.latency)
@@ -411,6 +453,7 @@ class Emulator:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self._batch.cancel_all()
         await self._callbacks.close()
 
     async def __aenter__(self) -> Self:
@@ -441,6 +484,11 @@ class Emulator:
     def templates_url(self) -> str:
         """The Template Management host (the same server)."""
         return self._started_url()
+
+    @property
+    def batch_url(self) -> str:
+        """The Batch API host: ``{base_url}/batch`` (the same server, its own prefix)."""
+        return self._started_url() + BATCH_PREFIX
 
     @property
     def auth_url(self) -> str:
@@ -489,6 +537,7 @@ class Emulator:
             self.client_secret,
             conversation_url=self.base_url,
             templates_url=self.templates_url,
+            batch_url=self.batch_url,
             auth_url=self.auth_url,
             **overrides,
         )
@@ -681,11 +730,37 @@ class Emulator:
         ledger.
         """
         self._store.clear()
+        self._batch.forget()
         self._requests_seen.clear()
         self._auth.expired_token_rejections = 0
         self._faults.clear()
         self._faults.forget_counts()
         self._callbacks.forget()
+
+    # -- Batch API -----------------------------------------------------------------------
+
+    @property
+    def batch_settings(self) -> BatchSettings:
+        """How the Batch API answers where no source says (see :class:`BatchSettings`);
+        replace it at any time (``emu.batch_settings = BatchSettings(...)``)."""
+        return self._batch.settings
+
+    @batch_settings.setter
+    def batch_settings(self, value: BatchSettings) -> None:
+        if not isinstance(value, BatchSettings):
+            raise TypeError(f"expected BatchSettings, got {type(value).__name__}")
+        self._batch.settings = value
+
+    @property
+    def clock(self) -> Clock:
+        """The clock batch scheduling reads (``SystemClock`` unless one was given)."""
+        return self._batch.clock
+
+    async def batches_settled(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - simple for tests
+        """Wait until every batch due by ``clock`` has been processed and no contact job
+        runs; ``TimeoutError`` after ``timeout`` seconds. Scheduled batches not yet due are
+        not waited for."""
+        await batches_settled(self._batch, self._store.batches, timeout)
 
     # -- callbacks -----------------------------------------------------------------------
 

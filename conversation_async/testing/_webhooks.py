@@ -41,6 +41,7 @@ TRIGGERS: Final = frozenset(
         "SMART_CONVERSATIONS",
         "RECORD_NOTIFICATION",
         "UNSUPPORTED",
+        "BATCH_STATUS_UPDATE",
     }
 )
 """Accepted webhook triggers: §4.2's list, with NODE's ``SMART_CONVERSATIONS`` spelling too."""

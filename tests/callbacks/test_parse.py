@@ -491,12 +491,12 @@ def test_events_are_frozen() -> None:
         event.app_id = "other"  # type: ignore[misc]
 
 
-def test_twenty_one_classes_have_distinct_triggers_and_payload_keys() -> None:
-    """The 21 event classes have 21 distinct triggers and 21 distinct payload keys."""
+def test_twenty_two_classes_have_distinct_triggers_and_payload_keys() -> None:
+    """The 22 event classes (21 + BATCH_STATUS_UPDATE) have distinct triggers and payload keys."""
     classes = list(EVENT_CLASSES.values())
-    assert len(classes) == 21
-    assert len({cls.trigger for cls in classes}) == 21
-    assert len({cls.payload_key for cls in classes}) == 21
+    assert len(classes) == 22
+    assert len({cls.trigger for cls in classes}) == 22
+    assert len({cls.payload_key for cls in classes}) == 22
     assert all(issubclass(cls, CallbackEvent) for cls in classes)
 
 

@@ -9,13 +9,17 @@ def test_exports_are_pinned() -> None:
     """``conversation_async.testing`` exports exactly these names."""
     assert set(testing.__all__) == {
         "ROUTE_NAMES",
+        "BatchSettings",
         "CallbackDelivery",
+        "Clock",
         "Emulator",
         "FaultMode",
         "FaultPlan",
         "LedgerEntry",
+        "ManualClock",
         "ScriptedResponse",
         "Store",
+        "StoredBatch",
         "StoredEvent",
         "StoredMessage",
     }
@@ -92,13 +96,24 @@ EXPECTED_ROUTE_NAMES = {
     "UpdateTemplate",
     "DeleteTemplate",
 }
+BATCH_ROUTE_NAMES = {
+    "SendBatch",
+    "CancelBatch",
+    "GetBatchStatusesByMetadata",
+    "GetBatchStatus",
+    "BatchCreateContacts",
+    "BatchDeleteContacts",
+    "BatchInsertConsents",
+}
 
 
 def test_route_names_are_the_operation_ids() -> None:
-    """Route names are the catalog's operationIds, the legacy opt-in names and ``Token``."""
-    assert testing.ROUTE_NAMES == EXPECTED_ROUTE_NAMES
+    """Route names are the catalog's operationIds, the legacy opt-in names, ``Token`` and
+    the Batch API's seven."""
+    assert testing.ROUTE_NAMES == EXPECTED_ROUTE_NAMES | BATCH_ROUTE_NAMES
 
 
-def test_there_are_58_operations() -> None:
-    """Every one of the catalog's 58 endpoints has its own route name."""
-    assert len(testing.ROUTE_NAMES - {"Token"}) == 58
+def test_there_are_58_operations_and_7_batch_operations() -> None:
+    """Every one of the catalog's 58 endpoints and the Batch API's 7 has its own route name."""
+    assert len(testing.ROUTE_NAMES - {"Token"} - BATCH_ROUTE_NAMES) == 58
+    assert len(BATCH_ROUTE_NAMES) == 7
