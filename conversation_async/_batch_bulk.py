@@ -52,15 +52,13 @@ import attrs
 from . import serde
 from ._core.call import Reported
 from ._http.ratelimit import LocalRateLimiter
-from .bulk import BulkResult
+from .bulk import BulkResult, Tally
 from .bulk_report import (
     BulkProgress,
     BulkSummary,
-    LatencyHistogram,
     Outcome,
     Stops,
     classify_error,
-    error_label,
 )
 from .errors import ClientStateError, PermissionDeniedError
 from .models import (
@@ -396,18 +394,14 @@ class BatchBulkSend:
         self._rows = rows
         self._concurrency = concurrency
         self._limiter = LocalRateLimiter(rate_limit) if rate_limit is not None else None
-        self._progress = progress
-        self._progress_interval = progress_interval
         self._grouper = Grouper(size=group_size, max_open=max_open_groups)
-        self._total = len(rows) if isinstance(rows, Sized) else None
-        self._started = False
-        self._started_at = 0.0
-        self._ended_at: float | None = None
-        self._last_progress = 0.0
-        self._counts = dict.fromkeys(Outcome, 0)
-        self._errors: dict[str, int] = {}
-        self._latencies = LatencyHistogram()
-        self._maybe_processed = 0
+        self._tally = Tally(
+            progress,
+            progress_interval,
+            len(rows) if isinstance(rows, Sized) else None,
+            lambda: sum(len(group) for group in self._in_flight.values()),
+        )
+        self._record = self._tally.add
         self._stops = Stops()
         self._stopping = False
         self._interrupting = False
@@ -474,47 +468,25 @@ class BatchBulkSend:
     @property
     def progress(self) -> BulkProgress:
         """Counts so far (``in_flight`` counts rows, not requests)."""
-        end = self._ended_at if self._ended_at is not None else time.monotonic()
-        return BulkProgress(
-            done=sum(self._counts.values()),
-            sent=self._counts[Outcome.SENT],
-            failed=self._counts[Outcome.FAILED],
-            ambiguous=self._counts[Outcome.AMBIGUOUS],
-            in_flight=sum(len(group) for group in self._in_flight.values()),
-            elapsed=end - self._started_at if self._started else 0.0,
-            total=self._total,
-            not_attempted=self._counts[Outcome.NOT_ATTEMPTED],
-            interrupted=self._counts[Outcome.INTERRUPTED],
-        )
+        return self._tally.progress
 
     def summary(self) -> BulkSummary:
         """Counts by outcome and error, latency quantiles (per row: its batch's) and wall
         time; ``stopped_by`` names a 403 as the Batch API not being enabled."""
-        progress = self.progress
         stopped = tuple(
             f"{line} ({NOT_ENABLED_HINT})" if "PermissionDeniedError" in line else line
             for line in self._stops.describe()
         )
-        return BulkSummary(
-            total=progress.done,
-            by_outcome={outcome.value: n for outcome, n in self._counts.items()},
-            by_error=dict(self._errors),
-            p50_latency=self._latencies.quantile(0.50),
-            p95_latency=self._latencies.quantile(0.95),
-            wall_time=progress.elapsed,
+        return self._tally.summary(
             not_attempted_from=self._not_attempted_from,
             interrupted=self._interrupted,
-            maybe_processed=self._maybe_processed,
             stopped_by=stopped,
         )
 
     # --- the machinery ----------------------------------------------------------------
 
     def _start(self) -> None:
-        if self._started:
-            raise RuntimeError("a bulk send can be iterated (or run) only once")
-        self._started = True
-        self._started_at = time.monotonic()
+        self._tally.start("a bulk send")
 
     def _interrupt(self) -> None:
         self._grace = None
@@ -561,8 +533,7 @@ class BatchBulkSend:
                 await source.aclose()
             finally:
                 self._in_flight.clear()
-                self._ended_at = time.monotonic()
-                self._report(force=True)
+                self._tally.end()
 
     async def _feed(
         self, source: _Rows, ready: asyncio.Queue[Any], done: asyncio.Queue[Any]
@@ -681,29 +652,6 @@ class BatchBulkSend:
             attempts=report.attempts,
             maybe_processed=report.maybe_processed,
         )
-
-    def _record(self, result: BatchBulkResult) -> None:
-        self._counts[result.outcome] += 1
-        self._maybe_processed += result.maybe_processed
-        if result.attempts:
-            self._latencies.add(result.latency)
-        if result.error is not None:
-            label = error_label(result.error)
-            self._errors[label] = self._errors.get(label, 0) + 1
-        if self._progress is not None:
-            self._report()
-
-    def _report(self, *, force: bool = False) -> None:
-        if self._progress is None:
-            return
-        now = time.monotonic()
-        if not force and now - self._last_progress < self._progress_interval:
-            return
-        self._last_progress = now
-        try:
-            self._progress(self.progress)
-        except Exception:
-            logger.exception("send_many progress callback failed")
 
 
 def _not_attempted(

@@ -197,6 +197,103 @@ class _Source:
                 close()
 
 
+class Tally:
+    """What one bulk send counts as results come (by outcome and by error, latencies,
+    maybe processed), its clock, and its progress callback (at most every ``interval``
+    seconds): the same for per-message sends and sends through batches."""
+
+    def __init__(
+        self,
+        progress: ProgressCallback | None,
+        interval: float,
+        total: int | None,
+        in_flight: Callable[[], int],
+    ) -> None:
+        self._progress = progress
+        self._interval = interval
+        self._total = total
+        self._in_flight = in_flight
+        self.counts = dict.fromkeys(Outcome, 0)
+        self._errors: dict[str, int] = {}
+        self._latencies = LatencyHistogram()
+        self._maybe_processed = 0
+        self.started = False
+        self._started_at = 0.0
+        self._ended_at: float | None = None
+        self._last_progress = 0.0
+
+    def start(self, what: str) -> None:
+        if self.started:
+            raise RuntimeError(f"{what} can be iterated (or run) only once")
+        self.started = True
+        self._started_at = time.monotonic()
+
+    def add(self, result: BulkResult) -> None:
+        self.counts[result.outcome] += 1
+        self._maybe_processed += result.maybe_processed
+        if result.attempts:  # no request, no latency (resumed, not attempted)
+            self._latencies.add(result.latency)
+        if result.error is not None:
+            label = error_label(result.error)
+            self._errors[label] = self._errors.get(label, 0) + 1
+        if self._progress is not None:
+            self.report()
+
+    def end(self) -> None:
+        """The send is over: stop the clock and report the final counts."""
+        self._ended_at = time.monotonic()
+        self.report(force=True)
+
+    @property
+    def progress(self) -> BulkProgress:
+        counts = self.counts
+        end = self._ended_at if self._ended_at is not None else time.monotonic()
+        return BulkProgress(
+            done=sum(counts.values()),
+            sent=counts[Outcome.SENT],
+            failed=counts[Outcome.FAILED],
+            ambiguous=counts[Outcome.AMBIGUOUS],
+            in_flight=self._in_flight(),
+            elapsed=end - self._started_at if self.started else 0.0,
+            total=self._total,
+            not_attempted=counts[Outcome.NOT_ATTEMPTED],
+            interrupted=counts[Outcome.INTERRUPTED],
+        )
+
+    def summary(
+        self,
+        *,
+        not_attempted_from: int | None,
+        interrupted: tuple[int, ...],
+        stopped_by: tuple[str, ...],
+    ) -> BulkSummary:
+        progress = self.progress
+        return BulkSummary(
+            total=progress.done,
+            by_outcome={outcome.value: n for outcome, n in self.counts.items()},
+            by_error=dict(self._errors),
+            p50_latency=self._latencies.quantile(0.50),
+            p95_latency=self._latencies.quantile(0.95),
+            wall_time=progress.elapsed,
+            not_attempted_from=not_attempted_from,
+            interrupted=interrupted,
+            maybe_processed=self._maybe_processed,
+            stopped_by=stopped_by,
+        )
+
+    def report(self, *, force: bool = False) -> None:
+        if self._progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_progress < self._interval:
+            return
+        self._last_progress = now
+        try:
+            self._progress(self.progress)
+        except Exception:
+            logger.exception("send_many progress callback failed")
+
+
 class BulkSend:
     """One streaming bulk send: iterate it once (inside ``async with`` for clean exits)."""
 
@@ -219,21 +316,13 @@ class BulkSend:
         self._requests = requests
         self._concurrency = concurrency
         self._batch_limiter = LocalRateLimiter(rate_limit) if rate_limit is not None else None
-        self._progress = progress
-        self._progress_interval = progress_interval
         self._campaign = campaign
-        self._total = len(requests) if isinstance(requests, Sized) else None
-        self._started = False
         self._generator: AsyncGenerator[BulkResult, None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}
-        self._counts = dict.fromkeys(Outcome, 0)
-        self._errors: dict[str, int] = {}
-        self._latencies = LatencyHistogram()
-        self._started_at = 0.0
-        self._ended_at: float | None = None
-        self._last_progress = 0.0
+        total = len(requests) if isinstance(requests, Sized) else None
+        self._tally = Tally(progress, progress_interval, total, self._in_flight.__len__)
+        self._record = self._tally.add
         self._not_attempted_from: int | None = None
-        self._maybe_processed = 0
         self._interrupted: tuple[int, ...] = ()
         self._stops = Stops()
         self._stopping = False
@@ -316,42 +405,20 @@ class BulkSend:
     @property
     def progress(self) -> BulkProgress:
         """Counts so far."""
-        end = self._ended_at if self._ended_at is not None else time.monotonic()
-        return BulkProgress(
-            done=sum(self._counts.values()),
-            sent=self._counts[Outcome.SENT],
-            failed=self._counts[Outcome.FAILED],
-            ambiguous=self._counts[Outcome.AMBIGUOUS],
-            in_flight=len(self._in_flight),
-            elapsed=end - self._started_at if self._started else 0.0,
-            total=self._total,
-            not_attempted=self._counts[Outcome.NOT_ATTEMPTED],
-            interrupted=self._counts[Outcome.INTERRUPTED],
-        )
+        return self._tally.progress
 
     def summary(self) -> BulkSummary:
         """Counts by outcome and by error, latency quantiles and wall time so far."""
-        progress = self.progress
-        return BulkSummary(
-            total=progress.done,
-            by_outcome={outcome.value: n for outcome, n in self._counts.items()},
-            by_error=dict(self._errors),
-            p50_latency=self._latencies.quantile(0.50),
-            p95_latency=self._latencies.quantile(0.95),
-            wall_time=progress.elapsed,
+        return self._tally.summary(
             not_attempted_from=self._not_attempted_from,
             interrupted=self._interrupted,
-            maybe_processed=self._maybe_processed,
             stopped_by=self._stops.describe(),
         )
 
     # --- the machinery ------------------------------------------------------------------
 
     def _start(self) -> None:
-        if self._started:
-            raise RuntimeError("a BulkSend can be iterated (or run) only once")
-        self._started = True
-        self._started_at = time.monotonic()
+        self._tally.start("a BulkSend")
 
     async def _open(self) -> None:
         if self._campaign is not None:
@@ -379,10 +446,9 @@ class BulkSend:
             await source.aclose()
         finally:
             self._in_flight.clear()
-            self._ended_at = time.monotonic()
+            self._tally.end()
             if self._campaign is not None:
                 await self._campaign.aclose()
-            self._report(force=True)
 
     async def _results(self) -> AsyncGenerator[BulkResult, None]:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._concurrency)
@@ -506,29 +572,6 @@ class BulkSend:
             await _give_up(queue, RuntimeError("a send was cancelled from outside the batch"))
         except Exception as exc:
             await _give_up(queue, exc)
-
-    def _record(self, result: BulkResult) -> None:
-        self._counts[result.outcome] += 1
-        self._maybe_processed += result.maybe_processed
-        if result.attempts:  # no request, no latency (resumed, not attempted)
-            self._latencies.add(result.latency)
-        if result.error is not None:
-            label = error_label(result.error)
-            self._errors[label] = self._errors.get(label, 0) + 1
-        if self._progress is not None:
-            self._report()
-
-    def _report(self, *, force: bool = False) -> None:
-        if self._progress is None:
-            return
-        now = time.monotonic()
-        if not force and now - self._last_progress < self._progress_interval:
-            return
-        self._last_progress = now
-        try:
-            self._progress(self.progress)
-        except Exception:
-            logger.exception("send_many progress callback failed")
 
 
 def _result(
