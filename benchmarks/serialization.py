@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from conversation_async import _jsoncodec, serde
+from conversation_async import _jsoncodec
+from conversation_async import _serde as serde
 from conversation_async.models import ListMessagesResponse, SendMessageRequest
 
 from .throughput import bulk_requests

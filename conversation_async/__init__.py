@@ -1,15 +1,17 @@
 """asyncio-native client for the Sinch Conversation API.
 
-The public API is what this module exports, plus :mod:`conversation_async.models` (every
-request, response and message type) and :mod:`conversation_async.testing` (the emulator).
+The public API is what this module exports (the client, its configuration, the error tree,
+pagination), plus :mod:`conversation_async.models` (every request, response and message
+type), :mod:`conversation_async.bulk` (bulk sends and resumable campaigns),
+:mod:`conversation_async.callbacks` (receiving Sinch Events), :mod:`conversation_async.redis`
+(state shared between processes) and :mod:`conversation_async.testing` (the emulator).
+Every other module is private (``_``-prefixed).
 """
 
+from ._client import ConversationClient
+from ._config import AuthMethod, ClientConfig, Region, credentials_in_env
 from ._core.retry import RetryPolicy
-from ._http.ratelimit import LocalRateLimiter, RateLimiter
-from ._version import __version__
-from .client import ConversationClient
-from .config import AuthMethod, ClientConfig, Region
-from .errors import (
+from ._errors import (
     ApiError,
     AuthenticationError,
     BadRequestError,
@@ -33,7 +35,9 @@ from .errors import (
     TokenError,
     TransportError,
 )
-from .pagination import AsyncPager, Page
+from ._http.ratelimit import LocalRateLimiter, RateLimiter
+from ._pagination import AsyncPager, Page
+from ._version import __version__
 
 __all__ = [
     "ApiError",
@@ -68,4 +72,12 @@ __all__ = [
     "TokenError",
     "TransportError",
     "__version__",
+    "credentials_in_env",
 ]
+
+# Errors name the public module (tracebacks, OpenTelemetry's error.type), as httpx does.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and issubclass(_value, Exception):
+        _value.__module__ = __name__
+del _name, _value

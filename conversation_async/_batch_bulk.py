@@ -49,18 +49,19 @@ from typing import Any, Self
 
 import attrs
 
-from . import serde
-from ._core.call import Reported
-from ._http.ratelimit import LocalRateLimiter
-from .bulk import BulkResult, Tally
-from .bulk_report import (
+from . import _serde
+from ._bulk import BulkResult, Tally
+from ._bulk_report import (
     BulkProgress,
     BulkSummary,
     Outcome,
     Stops,
     classify_error,
 )
-from .errors import ClientStateError, PermissionDeniedError
+from ._core.call import Reported
+from ._errors import ClientStateError, PermissionDeniedError
+from ._http.ratelimit import LocalRateLimiter
+from ._resources._batches import MAX_RECIPIENTS
 from .models import (
     AppMessage,
     RecipientAndParam,
@@ -68,7 +69,6 @@ from .models import (
     SendBatchResponse,
     SendMessageRequest,
 )
-from .resources.batches import MAX_RECIPIENTS
 
 __all__ = [
     "BatchBulkResult",
@@ -266,7 +266,7 @@ class Grouper:
         known = self._messages.get(id(message))
         if known is not None and known[0] is message:
             return known[1]
-        text = json.dumps(serde.unstructure(message), sort_keys=True, separators=(",", ":"))
+        text = json.dumps(_serde.unstructure(message), sort_keys=True, separators=(",", ":"))
         if len(self._messages) >= 1024:
             self._messages.clear()
         self._messages[id(message)] = (message, text)

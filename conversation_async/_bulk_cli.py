@@ -23,12 +23,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from ._batch_bulk import BatchBulkSend
 from ._batch_csv import CsvBatchRows
+from ._bulk import BulkResult, BulkSend, Requests
+from ._bulk_report import BulkProgress, BulkSummary
+from ._campaign import Reconcile
 from ._cli_target import add_emulator_argument, choose_target, connect
-from .bulk import BatchBulkSend, BulkResult, BulkSend, Reconcile, Requests
-from .bulk_report import BulkProgress, BulkSummary
-from .client import ConversationClient
-from .errors import JournalError
+from ._client import ConversationClient
+from ._errors import JournalError
 from .models import (
     AppMessage,
     AppMessageContent,

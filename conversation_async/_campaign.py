@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import attrs
 
-from . import _jsoncodec, serde
+from . import _jsoncodec, _serde
 from ._core.campaign import (
     CampaignMismatch,
     JournalEntry,
@@ -31,8 +31,9 @@ from ._core.campaign import (
     settle_wait,
     tagged_metadata,
 )
+from ._errors import CampaignMismatchError, ConversationError, JournalError
 from ._journal import Journal, SqliteJournal
-from .errors import CampaignMismatchError, ConversationError, JournalError
+from ._resources._messages import MessagesResource
 from .models import (
     ContactRecipient,
     ConversationChannel,
@@ -43,7 +44,6 @@ from .models import (
     SendMessageRequest,
     SendMessageResponse,
 )
-from .resources.messages import MessagesResource
 
 __all__ = ["Campaign", "Reconcile", "RowKey", "as_journal"]
 
@@ -125,7 +125,7 @@ class Campaign:
         or ``doubt`` set). Raises :class:`CampaignMismatchError` for input that does not
         fit the journal."""
         key = check_key(self._key(index, request) if self._key is not None else str(index))
-        body = _jsoncodec.dumps_sorted(serde.unstructure(request))
+        body = _jsoncodec.dumps_sorted(_serde.unstructure(request))
         digest = fingerprint(body)
         tag = campaign_tag(self._campaign_id, key)
         tagged = attrs.evolve(

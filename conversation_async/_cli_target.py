@@ -12,9 +12,9 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
-from .client import ConversationClient
-from .config import _REQUIRED, ENV_VARS, ClientConfig, config_from_env, missing_credentials
-from .errors import ConfigurationError
+from ._client import ConversationClient
+from ._config import _REQUIRED, ENV_VARS, ClientConfig, config_from_env, missing_credentials
+from ._errors import ConfigurationError
 
 __all__ = ["EMULATOR", "Target", "add_emulator_argument", "choose_target", "connect"]
 

@@ -6,7 +6,7 @@ the checks for plain JSON fields (strings, numbers, booleans, open enums, option
 inlined and a handler call kept only for nested models, timestamps and unions; where
 attrs' ``__init__`` would only fill the slots, the function fills them itself
 (:func:`slot_setters`). It is registered on the one converter
-(:mod:`conversation_async.serde`) as a hook factory, so every model still goes through
+(:mod:`conversation_async._serde`) as a hook factory, so every model still goes through
 cattrs.
 
 Semantics match the rest of serde: unknown keys are ignored, a JSON ``null`` or a missing

@@ -13,10 +13,10 @@ import time
 from collections.abc import AsyncIterator
 
 from ._bulk_cli import send_with_progress
+from ._client import ConversationClient
+from ._config import credentials_in_env
+from ._errors import ConversationError
 from ._version import __version__
-from .client import ConversationClient
-from .config import credentials_in_env
-from .errors import ConversationError
 from .models import (
     AppMessage,
     AppMessageContent,

@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import attrs
 
 from ._core.campaign import JournalEntry, JournalState
-from .errors import JournalError
+from ._errors import JournalError
 
 __all__ = ["Journal", "JournalInfo", "SqliteJournal"]
 

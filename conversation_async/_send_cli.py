@@ -11,9 +11,9 @@ import json
 import sys
 
 from ._cli_target import add_emulator_argument, choose_target, connect
-from .errors import ConversationError
+from ._errors import ConversationError
+from ._serde import format_timestamp
 from .models import IdentifiedRecipient, TextMessage
-from .serde import format_timestamp
 
 __all__ = ["add_arguments", "run"]
 

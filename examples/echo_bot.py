@@ -19,13 +19,12 @@ import sys
 
 from aiohttp import web
 
-from conversation_async import ConversationClient
+from conversation_async import ConversationClient, credentials_in_env
 from conversation_async.callbacks import (
     CallbackReceiver,
     MessageDeliveryEvent,
     MessageInboundEvent,
 )
-from conversation_async.config import credentials_in_env
 from conversation_async.models import (
     ChannelRecipientIdentity,
     ConversationChannel,

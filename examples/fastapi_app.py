@@ -52,9 +52,9 @@ from conversation_async import (
     ConversationError,
     NoResponseError,
     RateLimitError,
+    credentials_in_env,
 )
 from conversation_async.callbacks import CallbackReceiver, DedupeStore, MessageDeliveryEvent
-from conversation_async.config import credentials_in_env
 from conversation_async.models import (
     ConversationChannel,
     ConversationChannelCredential,

@@ -18,9 +18,9 @@ from typing import Any
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from conversation_async import serde
+from conversation_async import _serde as serde
+from conversation_async._serde import UnknownVariant
 from conversation_async.callbacks import UnknownCallbackEvent
-from conversation_async.serde import UnknownVariant
 from tests.fuzz.strategies import UnionWire, union_wire
 
 __all__ = ["exact", "reference_converter"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conversation_async import ConversationClient
-from conversation_async.resources._base import (
+from conversation_async._resources._base import (
     ENDPOINT_API_ATTRIBUTE,
     ENDPOINT_ATTRIBUTE,
     Resource,

@@ -11,8 +11,7 @@ import pytest
 
 from conversation_async import ConversationClient, PermissionDeniedError, ServerError
 from conversation_async._batch_bulk import Grouper, batch_request, group_results, row_recipient
-from conversation_async.bulk import BatchBulkResult, BatchRow, batch_text
-from conversation_async.bulk_report import Outcome
+from conversation_async.bulk import BatchBulkResult, BatchRow, Outcome, batch_text
 from conversation_async.models import (
     AppMessage,
     IdentifiedRecipient,

@@ -19,9 +19,9 @@ from conversation_async import (
     RateLimitError,
     RetryPolicy,
 )
+from conversation_async._bulk import SendOne
 from conversation_async._core.call import CallState, Reported
-from conversation_async.bulk import BulkResult, BulkSend, SendOne
-from conversation_async.bulk_report import BulkProgress, Outcome
+from conversation_async.bulk import BulkProgress, BulkResult, BulkSend, Outcome
 from conversation_async.models import (
     AppMessage,
     IdentifiedRecipient,

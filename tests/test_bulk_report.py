@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversation_async.bulk_report import (
-    BulkSummary,
-    LatencyHistogram,
-    Outcome,
-    Stops,
-    StopScope,
-    classify_error,
-    error_label,
-    stop_scope,
-)
-from conversation_async.errors import (
+from conversation_async import (
     AuthenticationError,
     BadRequestError,
     ConversationError,
@@ -24,6 +14,16 @@ from conversation_async.errors import (
     ServerError,
     TokenError,
     TransportError,
+)
+from conversation_async.bulk import (
+    BulkSummary,
+    LatencyHistogram,
+    Outcome,
+    Stops,
+    StopScope,
+    classify_error,
+    error_label,
+    stop_scope,
 )
 
 

@@ -26,8 +26,7 @@ from conversation_async import (
     PermissionDeniedError,
     TokenError,
 )
-from conversation_async.bulk import BulkResult, BulkSend
-from conversation_async.bulk_report import Outcome
+from conversation_async.bulk import BulkResult, BulkSend, Outcome
 from conversation_async.testing import Emulator, ScriptedResponse
 from tests.test_bulk import NO_RETRY, bulk_tasks, request, requests
 

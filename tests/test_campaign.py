@@ -12,8 +12,7 @@ import attrs
 import pytest
 
 from conversation_async import CampaignMismatchError, ConversationClient, RetryPolicy
-from conversation_async.bulk import BulkResult, Reconcile, SqliteJournal
-from conversation_async.bulk_report import Outcome
+from conversation_async.bulk import BulkResult, Outcome, Reconcile, SqliteJournal
 from conversation_async.models import (
     AppMessage,
     IdentifiedRecipient,

@@ -33,7 +33,7 @@ from conversation_async._bulk_cli import (
     journal_problem,
     resume_command,
 )
-from conversation_async.bulk_report import BulkSummary
+from conversation_async.bulk import BulkSummary
 
 ROWS = 5_000
 DEADLINE = 120.0

@@ -13,7 +13,7 @@ import pytest
 
 from conversation_async import _demo
 from conversation_async._bulk_cli import CsvRequests, ProgressBar, render_progress
-from conversation_async.bulk_report import BulkProgress
+from conversation_async.bulk import BulkProgress
 from conversation_async.models import TemplateMessage, TextMessage
 from conversation_async.testing import Emulator
 

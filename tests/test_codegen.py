@@ -15,10 +15,10 @@ from typing import Any
 import attrs
 import pytest
 
+from conversation_async import SerializationError
 from conversation_async import _codegen as codegen
-from conversation_async import serde
+from conversation_async import _serde as serde
 from conversation_async.callbacks import UnknownCallbackEvent
-from conversation_async.errors import SerializationError
 from tests.serde_reference import exact, reference_converter
 
 

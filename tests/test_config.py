@@ -11,7 +11,7 @@ from conversation_async import (
     ConversationClient,
     Region,
 )
-from conversation_async.config import config_from_env, credentials_in_env
+from conversation_async._config import config_from_env, credentials_in_env
 
 CREDS = {"project_id": "p", "client_id": "id", "client_secret": "s3cr3t-value"}
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from conversation_async import errors
-from conversation_async.errors import api_error_from_response
+from conversation_async import _errors as errors
+from conversation_async._errors import api_error_from_response
 
 NESTED = {
     "error": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conversation_async import AsyncPager, InvalidResponseError, Page
-from conversation_async.pagination import next_token
+from conversation_async._pagination import next_token
 
 
 class Pages:

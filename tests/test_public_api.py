@@ -40,6 +40,7 @@ TOP_LEVEL = {
     "TokenError",
     "TransportError",
     "__version__",
+    "credentials_in_env",
 }
 
 
@@ -100,6 +101,7 @@ def test_models_all_is_a_literal_list_of_every_submodules_models() -> None:
     expected: set[str] = set()
     for info in pkgutil.iter_modules(models.__path__):
         expected |= set(importlib.import_module(f"{models.__name__}.{info.name}").__all__)
+    expected.add("UnknownVariant")  # the fallback of every union, defined with the converter
     tree = ast.parse(Path(models.__file__).read_text(encoding="utf-8"))
     literal = next(
         node.value
@@ -133,3 +135,29 @@ def test_examples_import_only_public_names() -> None:
                 and any(part.startswith("_") for part in m.split("."))
             ]
     assert not private
+
+
+PUBLIC_MODULES = {
+    "conversation_async",
+    "conversation_async.bulk",
+    "conversation_async.callbacks",
+    "conversation_async.models",
+    "conversation_async.redis",
+    "conversation_async.testing",
+    "conversation_async.testing.pytest_plugin",  # the pytest11 entry point
+}
+
+
+def test_every_other_module_is_private() -> None:
+    """Only the curated modules are public; every implementation module has a ``_`` in its
+    path, so what users may import is visible from the name alone (as in httpx)."""
+    import pkgutil
+
+    found = {"conversation_async"} | {
+        info.name
+        for info in pkgutil.walk_packages(conversation_async.__path__, "conversation_async.")
+    }
+    public = {
+        name for name in found if not any(part.startswith("_") for part in name.split(".")[1:])
+    }
+    assert public == PUBLIC_MODULES

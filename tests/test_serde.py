@@ -8,8 +8,8 @@ import attrs
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conversation_async import serde
-from conversation_async.serde import UnknownVariant, register_renamed_fields
+from conversation_async import _serde as serde
+from conversation_async._serde import UnknownVariant, register_renamed_fields
 from tests.fuzz import fuzz_settings
 
 

@@ -25,7 +25,7 @@ from typing import Generic, NamedTuple, TypeVar
 import attrs
 import backoff
 
-from ..errors import (
+from .._errors import (
     ConversationError,
     InvalidResponseError,
     RequestTimeoutError,

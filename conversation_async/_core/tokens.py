@@ -11,7 +11,7 @@ import enum
 import attrs
 
 from .. import _jsoncodec
-from ..errors import TokenError
+from .._errors import TokenError
 
 __all__ = [
     "AccessToken",

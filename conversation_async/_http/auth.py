@@ -31,7 +31,7 @@ from .._core.tokens import (
     refresh_margin,
     token_state,
 )
-from ..errors import ApiError, ClientStateError, TokenError, token_error_from_response
+from .._errors import ApiError, ClientStateError, TokenError, token_error_from_response
 from .response import RawResponse
 
 __all__ = ["Authenticator", "BasicAuthenticator", "TokenEndpoint", "TokenManager"]

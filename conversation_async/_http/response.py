@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .. import _jsoncodec
-from ..errors import InvalidResponseError
+from .._errors import InvalidResponseError
 
 __all__ = ["RawResponse", "decode_json"]
 

@@ -34,17 +34,17 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .. import _jsoncodec
+from .._config import AuthMethod, ClientConfig
 from .._core.call import Action, CallState, Reported
 from .._core.retry import Failure, RetryBudget, RetryPolicy
-from .._version import __version__
-from ..config import AuthMethod, ClientConfig
-from ..errors import (
+from .._errors import (
     ClientStateError,
     ConfigurationError,
     ConversationError,
     InvalidResponseError,
     TransportError,
 )
+from .._version import __version__
 from .auth import Authenticator, BasicAuthenticator, TokenEndpoint, TokenManager
 from .deadlines import Deadlines
 from .ratelimit import LocalRateLimiter, RateLimiter

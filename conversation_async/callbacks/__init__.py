@@ -15,20 +15,19 @@ Importing this package loads no web framework: aiohttp.web only with the first
 ``receiver.handle`` or ``receiver.app()``.
 """
 
-from ._receiver import CallbackReceiver
-from ._receiver_core import ReceiverStats
-from ._rules import dedupe_key
-from ._stores import DedupeStore, Mark, MemoryDedupeStore
-from .events import *  # noqa: F403
-from .events import __all__ as _events_all
-from .parse import (
+from ._events import *  # noqa: F403
+from ._events import __all__ as _events_all
+from ._parse import (
     EVENT_CLASSES,
     PAYLOAD_ALIASES,
     TRIGGER_ALIASES,
     event_class_for_trigger,
     parse_callback,
 )
-from .signature import (
+from ._receiver import CallbackReceiver
+from ._receiver_core import ReceiverStats
+from ._rules import dedupe_key
+from ._signature import (
     NonceCache,
     SignatureVerifier,
     Verdict,
@@ -36,6 +35,7 @@ from .signature import (
     signature_headers,
     verify_signature,
 )
+from ._stores import DedupeStore, Mark, MemoryDedupeStore
 
 __all__ = [
     "EVENT_CLASSES",

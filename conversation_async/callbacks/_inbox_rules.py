@@ -14,10 +14,10 @@ from typing import Any, Final
 
 import attrs
 
-from ..errors import CallbackParseError
+from .._errors import CallbackParseError
+from ._parse import parse_callback
 from ._receiver_core import VerifiedCallback
 from ._rules import dedupe_key
-from .parse import parse_callback
 
 __all__ = [
     "BODY",

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._asgi import CallbackAsgiApp
+from ._events import CallbackEvent
 from ._receiver_core import (
     CallbackSink,
     HandlersFailed,
@@ -32,9 +33,8 @@ from ._receiver_core import (
     VerifiedCallback,
 )
 from ._rules import ACK_MODES, AckMode
+from ._signature import Headers, SignatureVerifier
 from ._stores import DedupeStore, MemoryDedupeStore
-from .events import CallbackEvent
-from .signature import Headers, SignatureVerifier
 
 if TYPE_CHECKING:
     from aiohttp import web

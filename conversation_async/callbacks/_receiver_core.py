@@ -41,13 +41,13 @@ from typing import Protocol
 
 import attrs
 
-from ..errors import CallbackParseError
+from .._errors import CallbackParseError
 from . import _rules
+from ._events import CallbackEvent
+from ._parse import parse_callback
 from ._rules import AckMode, Outcome, Refusal
+from ._signature import NONCE_HEADER, Headers, SignatureVerifier, Verdict, _lower_headers
 from ._stores import DedupeStore, Mark
-from .events import CallbackEvent
-from .parse import parse_callback
-from .signature import NONCE_HEADER, Headers, SignatureVerifier, Verdict, _lower_headers
 
 __all__ = [
     "CallbackSink",

@@ -13,8 +13,7 @@ from typing import Final, Literal
 
 import attrs
 
-from ._stores import Mark
-from .events import (
+from ._events import (
     BatchStatusUpdateEvent,
     CallbackEvent,
     CapabilityEvent,
@@ -26,7 +25,8 @@ from .events import (
     OptInEvent,
     OptOutEvent,
 )
-from .signature import Verdict
+from ._signature import Verdict
+from ._stores import Mark
 
 __all__ = [
     "ACK_MODES",

@@ -1,21 +1,22 @@
 """Typed models of the Conversation API, named as the API's schemas."""
 # ruff: noqa: F405 - the names in __all__ come from the star imports below
 
-from .apps import *  # noqa: F403
-from .batches import *  # noqa: F403
-from .capability import *  # noqa: F403
-from .channel_specific import *  # noqa: F403
-from .common import *  # noqa: F403
-from .consents import *  # noqa: F403
-from .contacts import *  # noqa: F403
-from .conversations import *  # noqa: F403
-from .events import *  # noqa: F403
-from .messages import *  # noqa: F403
-from .opt_ins import *  # noqa: F403
-from .project_settings import *  # noqa: F403
-from .templates import *  # noqa: F403
-from .transcoding import *  # noqa: F403
-from .webhooks import *  # noqa: F403
+from .._serde import UnknownVariant
+from ._apps import *  # noqa: F403
+from ._batches import *  # noqa: F403
+from ._capability import *  # noqa: F403
+from ._channel_specific import *  # noqa: F403
+from ._common import *  # noqa: F403
+from ._consents import *  # noqa: F403
+from ._contacts import *  # noqa: F403
+from ._conversations import *  # noqa: F403
+from ._events import *  # noqa: F403
+from ._messages import *  # noqa: F403
+from ._opt_ins import *  # noqa: F403
+from ._project_settings import *  # noqa: F403
+from ._templates import *  # noqa: F403
+from ._transcoding import *  # noqa: F403
+from ._webhooks import *  # noqa: F403
 
 __all__ = [
     "AddressInfo",
@@ -257,6 +258,7 @@ __all__ = [
     "TextMessage",
     "TranscodeMessageRequest",
     "TranscodeMessageResponse",
+    "UnknownVariant",
     "UpCoupon",
     "UrlInfo",
     "UrlMessage",

@@ -5,7 +5,7 @@ Routes call the :class:`CallbackSender` after they changed the store; it finds t
 ``callback_url``), and runs one tracked background task per target that POSTs the
 callbacks in order, each ``delivery_delay`` seconds after the previous one. A callback is
 signed with the target's secret (none: no signature headers) by
-:func:`~conversation_async.callbacks.signature.signature_headers`, freshly per attempt, and
+:func:`~conversation_async.callbacks._signature.signature_headers`, freshly per attempt, and
 retried with exponential back-off on a non-2xx answer, a connection error or a timeout.
 
 Order: the callbacks of one notification reach a target in order, even across retries (a
@@ -401,7 +401,7 @@ class CallbackSender:
 def _signature_headers(secret: str, body: bytes) -> dict[str, str]:
     """The SDK's signer, imported on first use: its package pulls in the SDK's models,
     which the emulator (plain JSON) otherwise never loads."""
-    from ..callbacks.signature import signature_headers
+    from ..callbacks._signature import signature_headers
 
     return signature_headers(secret, body)
 

@@ -61,7 +61,7 @@ from ._templates import TemplateV1Routes, TemplateV2Routes
 from ._webhooks import WebhookRoutes, validate_webhook
 
 if TYPE_CHECKING:
-    from ..client import ConversationClient
+    from .._client import ConversationClient
 
 TOKEN_ROUTE: Final = "Token"  # noqa: S105 - a route name, not a secret
 PROVIDERS: Final[tuple[type[RouteProvider], ...]] = (
@@ -529,7 +529,7 @@ class Emulator:
 
     def client(self, **overrides: Any) -> ConversationClient:
         """A ``ConversationClient`` for this emulator; ``overrides`` go to its constructor."""
-        from ..client import ConversationClient
+        from .._client import ConversationClient
 
         return ConversationClient(
             self.project_id,

@@ -19,7 +19,7 @@ else:  # pytest then explains that async fixtures need a plugin, for tests that 
     fixture = pytest.fixture
 
 if TYPE_CHECKING:
-    from ..client import ConversationClient
+    from .._client import ConversationClient
     from ._server import Emulator
 
 __all__ = ["sinch_client", "sinch_emulator"]

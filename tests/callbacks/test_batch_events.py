@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from conversation_async import serde
+from conversation_async import _serde as serde
 from conversation_async.callbacks import (
     BatchNotificationStatus,
     BatchStatusUpdateEvent,

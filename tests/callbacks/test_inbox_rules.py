@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 
-from conversation_async.callbacks import CallbackReceiver, MessageInboundEvent, dedupe_key
+from conversation_async.callbacks import (
+    CallbackReceiver,
+    MessageInboundEvent,
+    dedupe_key,
+    parse_callback,
+)
 from conversation_async.callbacks import _inbox_rules as rules
 from conversation_async.callbacks._receiver_core import VerifiedCallback
-from conversation_async.callbacks.parse import parse_callback
 from conversation_async.redis import RedisStreamInbox
 from tests.callbacks.support import SECRET, inbound, signed
 

@@ -9,7 +9,8 @@ from typing import Any
 import attrs
 import pytest
 
-from conversation_async import serde
+from conversation_async import CallbackParseError, ConversationError, SerializationError
+from conversation_async import _serde as serde
 from conversation_async.callbacks import (
     EVENT_CLASSES,
     CallbackEvent,
@@ -56,7 +57,6 @@ from conversation_async.callbacks import (
     event_class_for_trigger,
     parse_callback,
 )
-from conversation_async.errors import CallbackParseError, ConversationError, SerializationError
 from conversation_async.models import (
     AppMessage,
     ComposingEvent,

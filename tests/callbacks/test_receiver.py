@@ -26,10 +26,10 @@ from conversation_async.callbacks import (
     UnknownCallbackEvent,
     Verdict,
     dedupe_key,
+    parse_callback,
     signature_headers,
 )
-from conversation_async.callbacks.parse import parse_callback
-from conversation_async.callbacks.signature import Headers
+from conversation_async.callbacks._signature import Headers
 from tests.callbacks.support import SECRET, delivery, inbound, signed
 
 

@@ -16,7 +16,7 @@ from conversation_async.callbacks import (
     signature_headers,
     verify_signature,
 )
-from conversation_async.callbacks.signature import (
+from conversation_async.callbacks._signature import (
     ALGORITHM_HEADER,
     NONCE_HEADER,
     SIGNATURE_HEADER,

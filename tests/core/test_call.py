@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from conversation_async._core.call import Action, CallState, RetryRecord, answer_maybe_processed
-from conversation_async._core.retry import Failure, RetryBudget, RetryPolicy
-from conversation_async.errors import (
+from conversation_async import (
     AuthenticationError,
     BadRequestError,
     ClientStateError,
@@ -29,6 +27,8 @@ from conversation_async.errors import (
     TokenError,
     TransportError,
 )
+from conversation_async._core.call import Action, CallState, RetryRecord, answer_maybe_processed
+from conversation_async._core.retry import Failure, RetryBudget, RetryPolicy
 
 NOW = 1000.0
 WALL = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from conversation_async import TokenError
 from conversation_async._core.tokens import MAX_EXPIRES_IN, MAX_TOKEN_LENGTH, parse_token_answer
-from conversation_async.errors import TokenError
 
 
 def body(**fields: object) -> bytes:

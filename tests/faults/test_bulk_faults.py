@@ -12,8 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from conversation_async import RetryPolicy
-from conversation_async.bulk import BulkResult
-from conversation_async.bulk_report import Outcome
+from conversation_async.bulk import BulkResult, Outcome
 from conversation_async.models import (
     AppMessage,
     IdentifiedRecipient,

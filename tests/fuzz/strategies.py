@@ -6,7 +6,7 @@ Two families:
   surrogates, which no JSON decoder hands out but a caller can), biased toward the SDK's real
   keys and enum strings so that random objects still reach real code paths.
 - Model-shaped JSON: :func:`shaped` builds, from a model's annotations and the converter's
-  registered unions (read back from :mod:`conversation_async.serde`), JSON that fits the model
+  registered unions (read back from :mod:`conversation_async._serde`), JSON that fits the model
   (``{"message": {"contact_message": {"text_message": {...}}}}`` for a ``MessageInboundEvent``);
   :func:`near_valid` then applies at most one mutation somewhere in it (a value swapped for
   noise, a key dropped or added), so failures happen at every depth, not only at the top.
@@ -32,12 +32,11 @@ import attrs
 from hypothesis import strategies as st
 
 import conversation_async.callbacks as callbacks
-import conversation_async.callbacks.events as callback_events
+import conversation_async.callbacks._events as callback_events
 import conversation_async.models as models
-from conversation_async import serde
-from conversation_async.callbacks import EVENT_CLASSES, UnknownCallbackEvent
-from conversation_async.callbacks.events import ENVELOPE_KEYS
-from conversation_async.callbacks.signature import (
+from conversation_async import _serde as serde
+from conversation_async.callbacks import ENVELOPE_KEYS, EVENT_CLASSES, UnknownCallbackEvent
+from conversation_async.callbacks._signature import (
     ALGORITHM_HEADER,
     NONCE_HEADER,
     SIGNATURE_HEADER,
@@ -91,9 +90,12 @@ def _public(module: Any) -> list[Any]:
 
 
 MODEL_TYPES: tuple[Any, ...] = tuple(
-    obj for obj in _public(models) if _is_model(obj) or _union_args(obj)
+    obj
+    for obj in _public(models)
+    if (_is_model(obj) or _union_args(obj)) and obj is not models.UnknownVariant
 )
-"""Every attrs model and union alias (``Recipient``, ``AppEvent``...) of ``models.__all__``."""
+"""Every attrs model and union alias (``Recipient``, ``AppEvent``...) of ``models.__all__``
+(not ``UnknownVariant``: the value a union falls back to, never read from JSON as such)."""
 
 CALLBACK_TYPES: tuple[type, ...] = tuple(obj for obj in _public(callback_events) if _is_model(obj))
 """Every attrs class of ``callbacks.events.__all__``: the events, their payloads and parts

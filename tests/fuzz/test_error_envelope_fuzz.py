@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversation_async.errors import (
+from conversation_async._errors import (
     MAX_ERROR_BODY,
     ApiError,
     AuthenticationError,
@@ -20,7 +20,7 @@ from conversation_async.errors import (
     ServerError,
     api_error_from_response,
 )
-from conversation_async.errors import parse_error_envelope as parse_envelope
+from conversation_async._errors import parse_error_envelope as parse_envelope
 
 from . import fuzz_settings
 from .strategies import header_pairs, huge_ints, json_values, raw_bytes, raw_text, unicode_text

@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversation_async import _jsoncodec, serde
+from conversation_async import CallbackParseError, _jsoncodec
+from conversation_async import _serde as serde
 from conversation_async.callbacks import CallbackEvent, parse_callback
-from conversation_async.errors import CallbackParseError
 
 from . import fuzz_settings
 from .strategies import (

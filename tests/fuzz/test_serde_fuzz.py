@@ -20,9 +20,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversation_async import serde
+from conversation_async import SerializationError
+from conversation_async import _serde as serde
 from conversation_async.callbacks import CallbackEvent
-from conversation_async.errors import SerializationError
 
 from . import fuzz_settings
 from .strategies import (

@@ -15,7 +15,7 @@ from conversation_async.callbacks import (
     sign,
     verify_signature,
 )
-from conversation_async.callbacks.signature import (
+from conversation_async.callbacks._signature import (
     ALGORITHM,
     ALGORITHM_HEADER,
     NONCE_HEADER,

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversation_async import serde
-from conversation_async.errors import SerializationError
+from conversation_async import SerializationError
+from conversation_async import _serde as serde
 from tests.serde_reference import exact, reference_converter
 
 from . import fuzz_settings

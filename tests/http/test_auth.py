@@ -16,15 +16,15 @@ from conversation_async._core.tokens import (
     refresh_margin,
     token_state,
 )
-from conversation_async._http.auth import BasicAuthenticator, TokenEndpoint, TokenManager
-from conversation_async._http.response import RawResponse
-from conversation_async.errors import (
+from conversation_async._errors import (
     ClientStateError,
     ConversationError,
     TokenError,
     TransportError,
     api_error_from_response,
 )
+from conversation_async._http.auth import BasicAuthenticator, TokenEndpoint, TokenManager
+from conversation_async._http.response import RawResponse
 
 _FORM = b"grant_type=client_credentials"
 

@@ -37,8 +37,8 @@ from conversation_async import (
     TokenError,
     TransportError,
 )
-from conversation_async.config import DEFAULT_MAX_RESPONSE_SIZE
-from conversation_async.errors import MAX_ERROR_BODY, RedirectError, ResponseTooLargeError
+from conversation_async._config import DEFAULT_MAX_RESPONSE_SIZE
+from conversation_async._errors import MAX_ERROR_BODY, RedirectError, ResponseTooLargeError
 from conversation_async.models import IdentifiedRecipient, TextMessage
 from conversation_async.testing import Emulator, ScriptedResponse
 

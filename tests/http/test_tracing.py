@@ -159,7 +159,7 @@ async def test_a_failed_call_records_the_error_type_and_status(
     (call,) = [s for s in exporter.get_finished_spans() if s.parent is None]
     assert call.name == "GET /v1/projects/{project_id}/messages/{id}"
     assert call.attributes is not None
-    assert call.attributes["error.type"] == "conversation_async.errors.NotFoundError"
+    assert call.attributes["error.type"] == "conversation_async.NotFoundError"
     assert call.attributes["http.response.status_code"] == 404
     assert call.status.status_code is StatusCode.ERROR
 

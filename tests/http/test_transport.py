@@ -26,8 +26,8 @@ from conversation_async import (
 )
 from conversation_async._core.retry import Failure
 from conversation_async._http.transport import attempt_failure, redact_headers
+from conversation_async._serde import UnknownVariant
 from conversation_async.models import AppMessage, IdentifiedRecipient, TextMessage
-from conversation_async.serde import UnknownVariant
 from conversation_async.testing import Emulator, ScriptedResponse
 from tests.conftest import FAST_RETRY, unused_port
 

@@ -8,8 +8,9 @@ from typing import Any
 import attrs
 import pytest
 
-from conversation_async import serde
-from conversation_async.errors import SerializationError
+from conversation_async import SerializationError
+from conversation_async import _serde as serde
+from conversation_async._serde import UnknownVariant
 from conversation_async.models import (
     AppCreateRequest,
     AppleBusinessChatCredentials,
@@ -39,7 +40,6 @@ from conversation_async.models import (
     TelegramCredentials,
     WeChatCredentials,
 )
-from conversation_async.serde import UnknownVariant
 
 
 def dump(obj: Any) -> Any:

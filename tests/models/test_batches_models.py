@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from conversation_async import serde
+from conversation_async import _serde as serde
 from conversation_async.models import (
     Batch,
     BatchStatus,

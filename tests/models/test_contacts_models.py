@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import pytest
 
-from conversation_async import serde
+from conversation_async import _serde as serde
 from conversation_async.models import (
     ChannelIdentity,
     Contact,

@@ -9,8 +9,8 @@ from typing import Any
 import attrs
 import pytest
 
-from conversation_async import serde
-from conversation_async.errors import SerializationError
+from conversation_async import SerializationError
+from conversation_async import _serde as serde
 from conversation_async.models import (
     AppMessage,
     ChannelIdentity,

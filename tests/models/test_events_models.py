@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from conversation_async import serde
+from conversation_async import _serde as serde
+from conversation_async._serde import UnknownVariant
 from conversation_async.models import (
     Agent,
     AgentJoinedEvent,
@@ -35,7 +36,6 @@ from conversation_async.models import (
     SendEventResponse,
     ShortLinkActivatedEvent,
 )
-from conversation_async.serde import UnknownVariant
 
 
 def read(data: Any, model: Any) -> Any:

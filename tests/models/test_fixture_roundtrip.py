@@ -13,9 +13,9 @@ from typing import Any
 import attrs
 import pytest
 
-from conversation_async import serde
-from conversation_async.errors import SerializationError
-from conversation_async.serde import UnknownVariant
+from conversation_async import SerializationError
+from conversation_async import _serde as serde
+from conversation_async._serde import UnknownVariant
 from tests.conftest import SHARED_FIXTURES, shared_fixtures_dir
 from tests.models.fixture_maps import Corrected, Under, all_fixture_models
 from tests.serde_reference import exact, reference_converter

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from conversation_async import serde
-from conversation_async.errors import SerializationError
+from conversation_async import SerializationError
+from conversation_async import _serde as serde
+from conversation_async._serde import UnknownVariant
 from conversation_async.models import (
     Agent,
     AgentType,
@@ -60,7 +61,6 @@ from conversation_async.models import (
     WhatsAppInteractiveHeaderText,
     WhatsAppInteractiveNfmReplyMessage,
 )
-from conversation_async.serde import UnknownVariant
 
 
 def dump(obj: Any, as_type: Any = None) -> Any:

@@ -9,7 +9,15 @@ from typing import Any
 import attrs
 import pytest
 
-from conversation_async import models, serde
+import conversation_async.models._apps as apps
+import conversation_async.models._capability as capability
+import conversation_async.models._consents as consents
+import conversation_async.models._opt_ins as opt_ins
+import conversation_async.models._project_settings as project_settings
+import conversation_async.models._transcoding as transcoding
+import conversation_async.models._webhooks as webhooks
+from conversation_async import _serde as serde
+from conversation_async import models
 from conversation_async.models import (
     AppMessage,
     AuditRecord,
@@ -38,13 +46,6 @@ from conversation_async.models import (
     TextMessage,
     TranscodeMessageRequest,
     TranscodeMessageResponse,
-    apps,
-    capability,
-    consents,
-    opt_ins,
-    project_settings,
-    transcoding,
-    webhooks,
 )
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import attrs
 import pytest
 
-from conversation_async import serde
-from conversation_async.errors import SerializationError
+from conversation_async import SerializationError
+from conversation_async import _serde as serde
+from conversation_async._serde import UnknownVariant
 from conversation_async.models import (
     CardMessage,
     CarouselMessage,
@@ -35,7 +36,6 @@ from conversation_async.models import (
     V1TemplateTranslation,
     V1TemplateUpdateRequest,
 )
-from conversation_async.serde import UnknownVariant
 
 
 def dump(obj: Any) -> Any:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import attrs
 import pytest
 
-from conversation_async.resources._base import (
+from conversation_async._resources._base import (
     ENDPOINT_ATTRIBUTE,
     changed_fields,
     check_page_size,

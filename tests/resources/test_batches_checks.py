@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 
 from conversation_async import ClientConfig, ConfigurationError, ConversationClient
-from conversation_async.config import config_from_env
+from conversation_async._config import config_from_env
+from conversation_async._resources._batches import check_send_batch, read_batches
 from conversation_async.models import (
     AppMessage,
     ChannelIdentity,
@@ -18,7 +19,6 @@ from conversation_async.models import (
     SendBatchRequest,
     TextMessage,
 )
-from conversation_async.resources.batches import check_send_batch, read_batches
 from tests.conftest import unused_port
 
 RECIPIENT = IdentifiedRecipient.of(("SMS", "+46700000001"))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from conversation_async import ConversationClient, NotFoundError
+from conversation_async._resources._messages import format_ttl
 from conversation_async.models import (
     AppMessage,
     ContactRecipient,
@@ -17,7 +18,6 @@ from conversation_async.models import (
     SendMessageRequest,
     TextMessage,
 )
-from conversation_async.resources.messages import format_ttl
 from conversation_async.testing import Emulator
 
 RECIPIENT = IdentifiedRecipient.of(("SMS", "+46700000001"))

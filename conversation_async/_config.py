@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from ._core.retry import RetryPolicy
-from .errors import ConfigurationError
+from ._errors import ConfigurationError
 
 __all__ = ["AuthMethod", "ClientConfig", "Region", "config_from_env"]
 

@@ -9,7 +9,7 @@ one credential object in ``credential``; on the wire it sits under its own key::
     )
 
 A credential key this SDK does not know is kept in an
-:class:`~conversation_async.serde.UnknownVariant` and written back unchanged.
+:class:`~conversation_async.models.UnknownVariant` and written back unchanged.
 
 Secrets (tokens, passwords, API keys, callback secrets...) never appear in ``repr()``.
 """
@@ -20,8 +20,8 @@ import enum
 
 import attrs
 
-from ..serde import UnknownVariant, register_one_of
-from .common import ConversationChannel, ProcessingMode
+from .._serde import UnknownVariant, register_one_of
+from ._common import ConversationChannel, ProcessingMode
 
 __all__ = [
     "AppCreateRequest",

@@ -10,7 +10,7 @@ import enum
 
 import attrs
 
-from ..serde import UnknownVariant, register_presence_union
+from .._serde import UnknownVariant, register_presence_union
 
 __all__ = [
     "Agent",

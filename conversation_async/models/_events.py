@@ -10,7 +10,7 @@ An event is one of three families, each carried as a single-key object
 
 ``ComposingEvent``, ``ComposingEndEvent`` and ``GenericEvent`` belong to both ``AppEvent``
 and ``ContactEvent``; the field they sit in says which. A key this SDK does not know is kept
-in an :class:`~conversation_async.serde.UnknownVariant` and written back unchanged.
+in an :class:`~conversation_async.models.UnknownVariant` and written back unchanged.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 import attrs
 
-from ..serde import UnknownVariant, register_keyed_union
-from .common import (
+from .._serde import UnknownVariant, register_keyed_union
+from ._common import (
     Agent,
     ChannelIdentity,
     ConversationChannel,

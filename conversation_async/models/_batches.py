@@ -15,11 +15,11 @@ from typing import Any
 
 import attrs
 
-from ..serde import register_renamed_fields
-from .common import ConversationChannel, ProcessingStrategy, Recipient
-from .consents import ConsentsListType
-from .contacts import ContactCreateRequest
-from .messages import AppMessage
+from .._serde import register_renamed_fields
+from ._common import ConversationChannel, ProcessingStrategy, Recipient
+from ._consents import ConsentsListType
+from ._contacts import ContactCreateRequest
+from ._messages import AppMessage
 
 __all__ = [
     "Batch",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from .._pagination import AsyncPager
 from ..models import (
     AuditRecordsResponse,
     ConsentIdentity,
     ConsentsListType,
     ListConsentIdentitiesResponse,
 )
-from ..pagination import AsyncPager
 from ._base import Resource, check_page_size, endpoint, query, require, segment
 
 __all__ = ["ConsentsResource"]

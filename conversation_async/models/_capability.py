@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import attrs
 
-from .common import Recipient
+from ._common import Recipient
 
 __all__ = ["QueryCapabilityRequest", "QueryCapabilityResponse"]
 

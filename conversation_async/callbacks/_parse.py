@@ -4,7 +4,7 @@ The event class is chosen by which payload key the body carries; there is no typ
 Keys are looked up in the catalog's order, so a body that (wrongly) carries two payloads
 gets the first. A body with an unknown payload key gives an :class:`UnknownCallbackEvent`
 (new triggers appear over time); anything that is not a callback raises
-:class:`~conversation_async.errors.CallbackParseError`, whose message never quotes the body.
+:class:`~conversation_async._errors.CallbackParseError`, whose message never quotes the body.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from .. import _jsoncodec, serde
-from ..errors import CallbackParseError, SerializationError
-from .events import (
+from .. import _jsoncodec, _serde
+from .._errors import CallbackParseError, SerializationError
+from ._events import (
     ENVELOPE_KEYS,
     BatchStatusUpdateEvent,
     CallbackEvent,
@@ -108,7 +108,7 @@ def parse_callback(
 
     Returns the event class of the payload key present, or :class:`UnknownCallbackEvent`
     when the only non-envelope keys are unknown ones. Raises
-    :class:`~conversation_async.errors.CallbackParseError` for malformed JSON, a JSON value
+    :class:`~conversation_async._errors.CallbackParseError` for malformed JSON, a JSON value
     that is not an object, a body without any payload key, or a payload that does not fit
     its model.
     """
@@ -122,7 +122,7 @@ def parse_callback(
             f"the {cls.payload_key!r} payload of a {cls.trigger} callback is not a JSON object"
         )
     try:
-        return serde.structure(data, cls)
+        return _serde.structure(data, cls)
     except SerializationError as exc:
         what = f"a {cls.trigger} callback" if cls.trigger else "the callback envelope"
         raise CallbackParseError(

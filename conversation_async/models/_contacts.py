@@ -12,7 +12,7 @@ import enum
 
 import attrs
 
-from .common import ChannelIdentity, ConversationChannel, Recipient
+from ._common import ChannelIdentity, ConversationChannel, Recipient
 
 __all__ = [
     "Contact",

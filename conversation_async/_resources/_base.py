@@ -14,13 +14,13 @@ from urllib.parse import quote
 
 import attrs
 
+from .._config import ClientConfig
 from .._core.call import Reported
+from .._errors import InvalidResponseError, SerializationError
 from .._http.response import RawResponse, decode_json
 from .._http.transport import Transport
-from ..config import ClientConfig
-from ..errors import InvalidResponseError, SerializationError
-from ..pagination import AsyncPager, Page, next_token
-from ..serde import format_timestamp, structure, unstructure
+from .._pagination import AsyncPager, Page, next_token
+from .._serde import format_timestamp, structure, unstructure
 
 __all__ = [
     "Resource",

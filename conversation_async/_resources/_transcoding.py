@@ -10,9 +10,9 @@ from ..models import (
     TranscodeMessageRequest,
     TranscodeMessageResponse,
 )
-from ..models.messages import AppMessageContent
+from ..models._messages import AppMessageContent
 from ._base import Resource, endpoint, require
-from .messages import as_app_message
+from ._messages import as_app_message
 
 __all__ = ["TranscodingResource"]
 

@@ -17,10 +17,11 @@ from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from .._config import AuthMethod, ClientConfig
 from .._core.call import Reported
+from .._errors import ConfigurationError
 from .._http.transport import Transport
-from ..config import AuthMethod, ClientConfig
-from ..errors import ConfigurationError
+from .._serde import UnknownVariant, structure, unstructure
 from ..models import (
     AppMessage,
     Batch,
@@ -40,10 +41,9 @@ from ..models import (
     SendBatchRequest,
     SendBatchResponse,
 )
-from ..models.messages import AppMessageContent
-from ..serde import UnknownVariant, structure, unstructure
+from ..models._messages import AppMessageContent
 from ._base import Resource, endpoint, query, require, segment
-from .messages import as_app_message, format_ttl
+from ._messages import as_app_message, format_ttl
 
 __all__ = [
     "BATCH_ID_KEY",

@@ -1,6 +1,6 @@
 """``client.messages``: send, get, list, update metadata, delete, last message per identity.
 
-Catalog §2.4. Listings are :class:`~conversation_async.pagination.AsyncPager` objects; the
+Catalog §2.4. Listings are :class:`~conversation_async._pagination.AsyncPager` objects; the
 fetch-last-message listing carries its page token inside the POST body.
 """
 
@@ -12,9 +12,10 @@ from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from .._config import ClientConfig
 from .._core.call import Reported
 from .._http.transport import Transport
-from ..config import ClientConfig
+from .._pagination import AsyncPager
 from ..models import (
     AppMessage,
     ConversationChannel,
@@ -33,8 +34,7 @@ from ..models import (
     SendMessageRequest,
     SendMessageResponse,
 )
-from ..models.messages import AppMessageContent, ContactMessage, ContactMessageContent
-from ..pagination import AsyncPager
+from ..models._messages import AppMessageContent, ContactMessage, ContactMessageContent
 from ._base import Resource, check_page_size, endpoint, exactly_one, query, require, segment
 
 __all__ = ["MessagesResource", "as_app_message", "as_contact_message", "format_ttl"]

@@ -3,7 +3,8 @@
 An app sends them as ``{"message_type": "FLOWS", "message": {...}}``; the ``message_type`` tag
 is written from the member's class, so the member classes do not carry it. Objects told apart
 by a ``type`` value (headers, KakaoTalk buttons, commerce, coupons, payment buttons) work the
-same way. Anything this SDK does not know becomes :class:`~conversation_async.serde.UnknownVariant`.
+same way. Anything this SDK does not know becomes
+:class:`~conversation_async.models.UnknownVariant`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ..serde import UnknownVariant, register_keyed_union, register_tagged_union
+from .._serde import UnknownVariant, register_keyed_union, register_tagged_union
 
 __all__ = [
     "AppLinkButton",

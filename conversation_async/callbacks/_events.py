@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import attrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from .._serde import converter
 from ..models import (
     AppMessage,
     ChannelIdentity,
@@ -42,7 +43,6 @@ from ..models import (
     Reason,
     WebhookTrigger,
 )
-from ..serde import converter
 
 __all__ = [
     "ENVELOPE_KEYS",

@@ -7,7 +7,7 @@ it sits under its own key next to the translation's other fields::
     # {"language_code": "en-US", "text_message": {"text": "Hi ${name}"}}
 
 A body key this SDK does not know is kept in an
-:class:`~conversation_async.serde.UnknownVariant` and written back unchanged.
+:class:`~conversation_async.models.UnknownVariant` and written back unchanged.
 
 :class:`TemplateV2` is both what the API returns and the body of create (``id`` optional,
 generated when absent) and update (``PUT``, which must carry the current ``version``); the
@@ -21,9 +21,9 @@ from datetime import datetime
 
 import attrs
 
-from ..serde import UnknownVariant, register_one_of
-from .common import ConversationChannel, TemplateReference
-from .messages import (
+from .._serde import UnknownVariant, register_one_of
+from ._common import ConversationChannel, TemplateReference
+from ._messages import (
     CardMessage,
     CarouselMessage,
     ChoiceMessage,

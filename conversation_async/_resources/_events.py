@@ -1,6 +1,6 @@
 """``client.events``: Events such as typing indicators (catalog §2.5).
 
-Listings are :class:`~conversation_async.pagination.AsyncPager` objects (at most 20 a page).
+Listings are :class:`~conversation_async._pagination.AsyncPager` objects (at most 20 a page).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import typing
 
+from .._pagination import AsyncPager
 from ..models import (
     AppEvent,
     ConversationChannel,
@@ -18,7 +19,6 @@ from ..models import (
     SendEventRequest,
     SendEventResponse,
 )
-from ..pagination import AsyncPager
 from ._base import Resource, check_page_size, endpoint, query, require, require_any, segment
 
 __all__ = ["EventsResource"]

@@ -1,12 +1,13 @@
 """``client.contacts``: contacts, merging, channel profiles, identity conflicts (catalog §2.2).
 
-Listings are :class:`~conversation_async.pagination.AsyncPager` objects (at most 20 a page).
+Listings are :class:`~conversation_async._pagination.AsyncPager` objects (at most 20 a page).
 """
 
 from __future__ import annotations
 
 import builtins
 
+from .._pagination import AsyncPager
 from ..models import (
     ChannelIdentity,
     Contact,
@@ -23,7 +24,6 @@ from ..models import (
     MergeContactRequest,
     Recipient,
 )
-from ..pagination import AsyncPager
 from ._base import (
     Resource,
     check_page_size,

@@ -15,25 +15,25 @@ from typing import Any, Self
 import aiohttp
 import attrs
 
+from ._bulk import BulkMessagesResource
+from ._config import DEFAULT_MAX_RESPONSE_SIZE, AuthMethod, ClientConfig, Region, config_from_env
 from ._core.retry import RetryPolicy
+from ._errors import ClientStateError, ConfigurationError
 from ._http.ratelimit import RateLimiter
 from ._http.transport import Transport
-from .bulk import BulkMessagesResource
-from .config import DEFAULT_MAX_RESPONSE_SIZE, AuthMethod, ClientConfig, Region, config_from_env
-from .errors import ClientStateError, ConfigurationError
-from .resources.apps import AppsResource
-from .resources.batches import BatchesResource
-from .resources.capability import CapabilityResource
-from .resources.consents import ConsentsResource
-from .resources.contacts import ContactsResource
-from .resources.conversations import ConversationsResource
-from .resources.events import EventsResource
-from .resources.opt_ins import OptInsResource
-from .resources.project_settings import ProjectSettingsResource
-from .resources.templates import TemplatesResource
-from .resources.templates_v1 import TemplatesV1Resource
-from .resources.transcoding import TranscodingResource
-from .resources.webhooks import WebhooksResource
+from ._resources._apps import AppsResource
+from ._resources._batches import BatchesResource
+from ._resources._capability import CapabilityResource
+from ._resources._consents import ConsentsResource
+from ._resources._contacts import ContactsResource
+from ._resources._conversations import ConversationsResource
+from ._resources._events import EventsResource
+from ._resources._opt_ins import OptInsResource
+from ._resources._project_settings import ProjectSettingsResource
+from ._resources._templates import TemplatesResource
+from ._resources._templates_v1 import TemplatesV1Resource
+from ._resources._transcoding import TranscodingResource
+from ._resources._webhooks import WebhooksResource
 
 __all__ = ["ConversationClient"]
 

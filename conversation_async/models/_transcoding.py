@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import attrs
 
-from ..serde import register_renamed_fields
-from .common import ConversationChannel
-from .messages import AppMessage
+from .._serde import register_renamed_fields
+from ._common import ConversationChannel
+from ._messages import AppMessage
 
 __all__ = ["TranscodeMessageRequest", "TranscodeMessageResponse"]
 

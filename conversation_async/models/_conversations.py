@@ -14,9 +14,9 @@ from typing import Any
 
 import attrs
 
-from .common import ChannelIdentity, ConversationChannel, ConversationDirection, ProcessingMode
-from .events import AppEvent, ContactEvent, ContactMessageEvent
-from .messages import AppMessage, ContactMessage, ConversationMessage
+from ._common import ChannelIdentity, ConversationChannel, ConversationDirection, ProcessingMode
+from ._events import AppEvent, ContactEvent, ContactMessageEvent
+from ._messages import AppMessage, ContactMessage, ConversationMessage
 
 __all__ = [
     "Conversation",

@@ -7,7 +7,7 @@
     Choice(content=UrlMessage(title="Docs", url="https://..."), postback_data="docs")
 
 A content key this SDK does not know is kept in an
-:class:`~conversation_async.serde.UnknownVariant` and written back unchanged.
+:class:`~conversation_async.models.UnknownVariant` and written back unchanged.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 
 import attrs
 
-from ..serde import UnknownVariant, register_keyed_union, register_one_of
-from .channel_specific import ChannelSpecificContactMessage, ChannelSpecificMessage
-from .common import (
+from .._serde import UnknownVariant, register_keyed_union, register_one_of
+from ._channel_specific import ChannelSpecificContactMessage, ChannelSpecificMessage
+from ._common import (
     Agent,
     ChannelIdentity,
     ConversationChannel,

@@ -41,7 +41,7 @@ from cattrs.gen import (
 )
 
 from ._codegen import Bindings, OneOf, make_structure_fn, make_unstructure_fn, parse_rfc3339
-from .errors import SerializationError
+from ._errors import SerializationError
 
 __all__ = [
     "UnknownVariant",

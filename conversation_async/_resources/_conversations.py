@@ -1,6 +1,6 @@
 """``client.conversations``: Conversations, injection and recent conversations (catalog §2.3).
 
-Listings are :class:`~conversation_async.pagination.AsyncPager` objects (conversations at
+Listings are :class:`~conversation_async._pagination.AsyncPager` objects (conversations at
 most 20 a page, recent conversations at most 50).
 """
 
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from .._pagination import AsyncPager
 from ..models import (
     AppEvent,
     AppMessage,
@@ -35,7 +36,6 @@ from ..models import (
     MetadataUpdateStrategy,
     ProcessingMode,
 )
-from ..pagination import AsyncPager
 from ._base import (
     Resource,
     check_page_size,
@@ -47,7 +47,7 @@ from ._base import (
     segment,
     update_mask,
 )
-from .messages import as_app_message, as_contact_message
+from ._messages import as_app_message, as_contact_message
 
 __all__ = ["ConversationsResource"]
 

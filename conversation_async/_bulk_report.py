@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from .errors import (
+from ._errors import (
     ApiError,
     AuthenticationError,
     NotFoundError,

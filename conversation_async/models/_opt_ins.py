@@ -11,7 +11,7 @@ import enum
 
 import attrs
 
-from .common import ConversationChannel, ProcessingStrategy, Recipient
+from ._common import ConversationChannel, ProcessingStrategy, Recipient
 
 __all__ = [
     "OptIn",

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from .errors import InvalidResponseError
+from ._errors import InvalidResponseError
 
 __all__ = ["AsyncPager", "Page", "next_token"]
 

@@ -1,0 +1,702 @@
+"""``client.messages.send_many``: many sends, bounded concurrency, exactly one result each.
+
+::
+
+    async with client.messages.send_many(requests, concurrency=64) as results:
+        async for result in results:       # completion order
+            ...                            # result.index, .request, .response or .error
+
+Requests (any iterable or async iterable of ``SendMessageRequest``) are pulled only when a
+worker is free, and results wait in a queue of ``concurrency`` entries, so memory stays
+bounded however long the input is. Every input gives exactly one result, or the iteration
+raises: a failed send is a result (``outcome`` says whether it may have been accepted
+anyway, see :mod:`.bulk_report`), and so is an input left unsent because an earlier send
+failed in a way every later one would (refused credentials, 401, 403: all inputs; a 404:
+the inputs of that app), with outcome ``not_attempted``. Only misuse raises: an input that
+is not a ``SendMessageRequest``, an error raised by the input iterator itself, a closed
+client, or an unexpected error inside a send. Leaving the ``async with`` block (or
+cancelling the consuming task) cancels the sends in flight and waits for them;
+:meth:`BulkSend.summary` then says which inputs were interrupted in flight and from which
+index nothing was attempted.
+
+Each send's report (attempts, whether an attempt may have been processed) comes back with
+its result, as a value: ``client.messages.send_many`` lives here, on top of the messages
+resource, which knows nothing of bulk sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sized,
+)
+from os import PathLike
+from types import TracebackType
+from typing import Any, Literal, Self, overload
+
+import attrs
+
+from . import _serde
+from ._bulk_report import (
+    BulkProgress,
+    BulkSummary,
+    LatencyHistogram,
+    Outcome,
+    Stops,
+    classify_error,
+    error_label,
+)
+from ._campaign import Campaign, Reconcile, Row, RowKey, as_journal
+from ._config import ClientConfig
+from ._core.call import Reported
+from ._core.campaign import JournalState
+from ._errors import CampaignMismatchError, ClientStateError, JournalError
+from ._http.ratelimit import LocalRateLimiter
+from ._http.transport import Transport
+from ._journal import Journal
+from ._resources._batches import BatchesResource
+from ._resources._messages import MessagesResource
+from .models import SendMessageRequest, SendMessageResponse
+
+__all__ = ["BulkMessagesResource", "BulkResult", "BulkSend", "Requests", "SendOne", "Tally"]
+
+_JOURNAL_STATE = {
+    Outcome.SENT: JournalState.SENT,
+    Outcome.FAILED: JournalState.FAILED,
+    Outcome.AMBIGUOUS: JournalState.AMBIGUOUS,
+    Outcome.INTERRUPTED: JournalState.INTERRUPTED,
+    Outcome.NOT_ATTEMPTED: JournalState.NOT_ATTEMPTED,
+}
+
+logger = logging.getLogger("conversation_async.bulk")
+
+Requests = Iterable[SendMessageRequest] | AsyncIterable[SendMessageRequest]
+SendOne = Callable[[SendMessageRequest], Awaitable[Reported[SendMessageResponse]]]
+ProgressCallback = Callable[[BulkProgress], None]
+
+
+@attrs.frozen
+class BulkResult:
+    """The result of one input: a ``response`` when sent, else the ``error``."""
+
+    index: int
+    request: SendMessageRequest
+    outcome: Outcome
+    response: SendMessageResponse | None = None
+    error: BaseException | None = None
+    latency: float = 0.0
+    attempts: int = 1
+    """HTTP attempts made for this input (a replay after an expired token included)."""
+    maybe_processed: bool = False
+    """An attempt that got no confirmation may have been processed. For a failure that is
+    the ``ambiguous`` outcome; for a sent message (possible only with
+    ``retry_non_idempotent``) the contact may receive it twice."""
+    key: str | None = None
+    """The input's key in the campaign journal (None without a journal)."""
+    resumed: bool = False
+    """No request was made for it in this run: the journal showed it sent, or an earlier
+    run's send was found by reconciliation (``response`` is then rebuilt from that)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.SENT
+
+
+class _Misuse:
+    """Carries an error that must stop the whole batch to the consumer."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_WORKER_DONE = object()
+
+
+class _Source:
+    """Hands out inputs one at a time with their index; async sources are serialised."""
+
+    def __init__(self, requests: Requests) -> None:
+        self._sync: Iterator[SendMessageRequest] | None = None
+        self._async: AsyncIterator[SendMessageRequest] | None = None
+        if isinstance(requests, AsyncIterable):
+            self._async = aiter(requests)
+            self._lock = asyncio.Lock()
+        else:
+            self._sync = iter(requests)
+        self.next_index = 0
+        self.exhausted = False
+
+    @property
+    def synchronous(self) -> bool:
+        """Whether :meth:`pull_now` serves (a plain iterable), so no await is needed."""
+        return self._sync is not None
+
+    def pull_now(self) -> tuple[int, SendMessageRequest] | None:
+        """The next input of a plain iterable, or None when exhausted (no await: workers
+        cannot interleave here); the caller's errors propagate."""
+        assert self._sync is not None  # noqa: S101 - only for synchronous sources
+        try:
+            request = next(self._sync)
+        except StopIteration:
+            self.exhausted = True
+            return None
+        index = self.next_index
+        self.next_index += 1
+        return index, request
+
+    async def pull(self) -> tuple[int, SendMessageRequest] | None:
+        """The next input, or None when exhausted; the caller's errors propagate."""
+        if self._sync is not None:
+            return self.pull_now()
+        assert self._async is not None  # noqa: S101 - one of the two is set
+        async with self._lock:
+            try:
+                request = await anext(self._async)
+            except StopAsyncIteration:
+                self.exhausted = True
+                return None
+        index = self.next_index
+        self.next_index += 1
+        return index, request
+
+    async def aclose(self) -> None:
+        """Close a generator input early (its ``finally`` blocks run now, not at GC)."""
+        if self._async is not None:
+            closer = getattr(self._async, "aclose", None)
+            if closer is not None:
+                await closer()
+        else:
+            close = getattr(self._sync, "close", None)
+            if close is not None:
+                close()
+
+
+class Tally:
+    """What one bulk send counts as results come (by outcome and by error, latencies,
+    maybe processed), its clock, and its progress callback (at most every ``interval``
+    seconds): the same for per-message sends and sends through batches."""
+
+    def __init__(
+        self,
+        progress: ProgressCallback | None,
+        interval: float,
+        total: int | None,
+        in_flight: Callable[[], int],
+    ) -> None:
+        self._progress = progress
+        self._interval = interval
+        self._total = total
+        self._in_flight = in_flight
+        self.counts = dict.fromkeys(Outcome, 0)
+        self._errors: dict[str, int] = {}
+        self._latencies = LatencyHistogram()
+        self._maybe_processed = 0
+        self.started = False
+        self._started_at = 0.0
+        self._ended_at: float | None = None
+        self._last_progress = 0.0
+
+    def start(self, what: str) -> None:
+        if self.started:
+            raise RuntimeError(f"{what} can be iterated (or run) only once")
+        self.started = True
+        self._started_at = time.monotonic()
+
+    def add(self, result: BulkResult) -> None:
+        self.counts[result.outcome] += 1
+        self._maybe_processed += result.maybe_processed
+        if result.attempts:  # no request, no latency (resumed, not attempted)
+            self._latencies.add(result.latency)
+        if result.error is not None:
+            label = error_label(result.error)
+            self._errors[label] = self._errors.get(label, 0) + 1
+        if self._progress is not None:
+            self.report()
+
+    def end(self) -> None:
+        """The send is over: stop the clock and report the final counts."""
+        self._ended_at = time.monotonic()
+        self.report(force=True)
+
+    @property
+    def progress(self) -> BulkProgress:
+        counts = self.counts
+        end = self._ended_at if self._ended_at is not None else time.monotonic()
+        return BulkProgress(
+            done=sum(counts.values()),
+            sent=counts[Outcome.SENT],
+            failed=counts[Outcome.FAILED],
+            ambiguous=counts[Outcome.AMBIGUOUS],
+            in_flight=self._in_flight(),
+            elapsed=end - self._started_at if self.started else 0.0,
+            total=self._total,
+            not_attempted=counts[Outcome.NOT_ATTEMPTED],
+            interrupted=counts[Outcome.INTERRUPTED],
+        )
+
+    def summary(
+        self,
+        *,
+        not_attempted_from: int | None,
+        interrupted: tuple[int, ...],
+        stopped_by: tuple[str, ...],
+    ) -> BulkSummary:
+        progress = self.progress
+        return BulkSummary(
+            total=progress.done,
+            by_outcome={outcome.value: n for outcome, n in self.counts.items()},
+            by_error=dict(self._errors),
+            p50_latency=self._latencies.quantile(0.50),
+            p95_latency=self._latencies.quantile(0.95),
+            wall_time=progress.elapsed,
+            not_attempted_from=not_attempted_from,
+            interrupted=interrupted,
+            maybe_processed=self._maybe_processed,
+            stopped_by=stopped_by,
+        )
+
+    def report(self, *, force: bool = False) -> None:
+        if self._progress is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_progress < self._interval:
+            return
+        self._last_progress = now
+        try:
+            self._progress(self.progress)
+        except Exception:
+            logger.exception("send_many progress callback failed")
+
+
+class BulkSend:
+    """One streaming bulk send: iterate it once (inside ``async with`` for clean exits)."""
+
+    def __init__(
+        self,
+        send: SendOne,
+        requests: Requests,
+        *,
+        concurrency: int = 64,
+        rate_limit: float | None = None,
+        progress: ProgressCallback | None = None,
+        progress_interval: float = 0.1,
+        campaign: Campaign | None = None,
+    ) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
+        if isinstance(requests, str | bytes) or not isinstance(requests, Iterable | AsyncIterable):
+            raise TypeError("requests must be an iterable or async iterable of SendMessageRequest")
+        self._send = send
+        self._requests = requests
+        self._concurrency = concurrency
+        self._batch_limiter = LocalRateLimiter(rate_limit) if rate_limit is not None else None
+        self._campaign = campaign
+        self._generator: AsyncGenerator[BulkResult, None] | None = None
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        total = len(requests) if isinstance(requests, Sized) else None
+        self._tally = Tally(progress, progress_interval, total, self._in_flight.__len__)
+        self._record = self._tally.add
+        self._not_attempted_from: int | None = None
+        self._interrupted: tuple[int, ...] = ()
+        self._stops = Stops()
+        self._stopping = False
+        self._interrupting = False
+        self._grace: asyncio.TimerHandle | None = None
+        self._closing = False
+
+    # --- consuming ----------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[BulkResult]:
+        self._start()
+        self._generator = self._results()
+        return self._generator
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop: cancel the sends in flight and wait for them (no-op once finished)."""
+        if self._generator is not None:
+            await self._generator.aclose()
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop gracefully: pull no more inputs, give the sends in flight ``grace`` seconds
+        to finish, then cut them short; each comes back as a result with outcome
+        ``interrupted`` and the iteration (or :meth:`run`) ends normally. Call it again
+        with a shorter grace (``0``: at once) to cut sooner; safe from a signal handler
+        installed with ``loop.add_signal_handler``."""
+        if grace < 0:
+            raise ValueError(f"grace must be >= 0, got {grace!r}")
+        self._stopping = True
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        if grace == 0:
+            self._interrupt()
+        else:
+            self._grace = asyncio.get_running_loop().call_later(grace, self._interrupt)
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called."""
+        return self._stopping
+
+    def _interrupt(self) -> None:
+        self._grace = None
+        if self._interrupting:
+            return  # each send in flight is cut once
+        self._interrupting = True
+        for task in self._in_flight.values():
+            task.cancel()
+
+    async def run(self) -> BulkSummary:
+        """Send everything, ignoring individual results; returns the summary.
+
+        Results are counted as they come, without passing through the queue iteration uses.
+        """
+        self._start()
+        source = _Source(self._requests)
+        await self._open()
+        workers = self._spawn(source, None)
+        finished = False
+        try:
+            await asyncio.gather(*workers)
+            finished = True
+        finally:
+            await self._stop(source, workers, finished=finished)
+        return self.summary()
+
+    # --- reporting ----------------------------------------------------------------------
+
+    @property
+    def progress(self) -> BulkProgress:
+        """Counts so far."""
+        return self._tally.progress
+
+    def summary(self) -> BulkSummary:
+        """Counts by outcome and by error, latency quantiles and wall time so far."""
+        return self._tally.summary(
+            not_attempted_from=self._not_attempted_from,
+            interrupted=self._interrupted,
+            stopped_by=self._stops.describe(),
+        )
+
+    # --- the machinery ------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._tally.start("a BulkSend")
+
+    async def _open(self) -> None:
+        if self._campaign is not None:
+            await self._campaign.open()
+
+    def _spawn(self, source: _Source, queue: asyncio.Queue[Any] | None) -> list[asyncio.Task[None]]:
+        return [asyncio.create_task(self._worker(source, queue)) for _ in range(self._concurrency)]
+
+    async def _stop(
+        self, source: _Source, workers: list[asyncio.Task[None]], *, finished: bool
+    ) -> None:
+        """Cancel and await the workers; note what was cut short unless all ``finished``."""
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        self._closing = True
+        if not finished:
+            self._interrupted = tuple(sorted(self._in_flight))
+        if (not finished or self._stopping) and not source.exhausted:
+            self._not_attempted_from = source.next_index
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        try:
+            await source.aclose()
+        finally:
+            self._in_flight.clear()
+            self._tally.end()
+            if self._campaign is not None:
+                await self._campaign.aclose()
+
+    async def _results(self) -> AsyncGenerator[BulkResult, None]:
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._concurrency)
+        source = _Source(self._requests)
+        await self._open()
+        workers = self._spawn(source, queue)
+        finished = False
+        try:
+            running = len(workers)
+            while running:
+                try:
+                    item = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    item = await queue.get()
+                if item is _WORKER_DONE:
+                    running -= 1
+                elif isinstance(item, _Misuse):
+                    raise item.error
+                else:
+                    self._record(item)
+                    yield item
+            finished = True
+        finally:
+            await self._stop(source, workers, finished=finished)
+
+    async def _worker(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
+        """Send inputs until none are left (or :meth:`stop`). Results go to ``queue``;
+        without one (``run``) they are recorded here, and misuse raises here. Whatever goes
+        wrong inside reaches the consumer: a worker never ends without saying why. (One
+        frame: every await of a send in flight resumes through it.)"""
+        send = self._send
+        limiter = self._batch_limiter
+        stops = self._stops
+        in_flight = self._in_flight
+        campaign = self._campaign
+        synchronous = source.synchronous
+        task = asyncio.current_task()
+        assert task is not None  # noqa: S101 - workers are tasks
+        try:
+            while not self._stopping:
+                # The caller's iterator failing stops the batch.
+                pulled = source.pull_now() if synchronous else await source.pull()
+                if pulled is None:
+                    break
+                index, request = pulled
+                if not isinstance(request, SendMessageRequest):
+                    got = type(request).__name__
+                    raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
+                blocked = stops.blocking(request.app_id) if stops.stopped else None
+                row: Row | None = None
+                result: BulkResult | None = None
+                if blocked is None:
+                    in_flight[index] = task
+                    started = time.monotonic()
+                    sending = False
+                    try:
+                        if campaign is not None:
+                            row = await campaign.plan(index, request)
+                            result = _settled(index, request, row)
+                        if result is None and limiter is not None:
+                            await limiter.acquire()
+                            blocked = stops.blocking(request.app_id)  # stopped during the wait?
+                        if result is None and blocked is None:
+                            sending = True
+                            sent = await send(request if row is None else row.request)
+                            result = _result(index, request, sent, time.monotonic() - started)
+                            error = sent.error
+                            if error is not None:
+                                if isinstance(error, ClientStateError):
+                                    raise error  # the client is closed: no send can succeed
+                                if stops.record(error, request.app_id):
+                                    logger.warning("send_many stops sending: %s", error)
+                    except (CampaignMismatchError, JournalError):
+                        raise
+                    except (ValueError, TypeError) as exc:  # refused before any request
+                        result = BulkResult(
+                            index,
+                            request,
+                            Outcome.FAILED,
+                            error=exc,
+                            latency=time.monotonic() - started,
+                            attempts=0,
+                        )
+                    except asyncio.CancelledError:
+                        if not self._interrupting or self._closing:
+                            raise
+                        task.uncancel()  # stop() cut this send short: a result, not an end
+                        result = BulkResult(
+                            index,
+                            request,
+                            Outcome.INTERRUPTED if sending else Outcome.NOT_ATTEMPTED,
+                            latency=time.monotonic() - started,
+                            attempts=1 if sending else 0,
+                            maybe_processed=sending,
+                        )
+                    del in_flight[index]
+                if result is None:
+                    result = BulkResult(
+                        index, request, Outcome.NOT_ATTEMPTED, error=blocked, attempts=0
+                    )
+                if row is not None:
+                    if row.key != result.key:
+                        result = attrs.evolve(result, key=row.key)
+                    if not result.resumed and row.doubt is None:
+                        await campaign.finish(  # type: ignore[union-attr]
+                            row, _JOURNAL_STATE[result.outcome], result.response, result.error
+                        )
+                if queue is None:
+                    self._record(result)
+                else:
+                    try:
+                        queue.put_nowait(result)
+                    except asyncio.QueueFull:
+                        await queue.put(result)  # the consumer is behind: wait (bounded)
+            if queue is not None:
+                await queue.put(_WORKER_DONE)
+        except asyncio.CancelledError:
+            if task.cancelling():
+                raise  # the batch is being stopped
+            # A send was cancelled from outside (not by this batch): nobody would learn of it.
+            await _give_up(queue, RuntimeError("a send was cancelled from outside the batch"))
+        except Exception as exc:
+            await _give_up(queue, exc)
+
+
+def _result(
+    index: int, request: SendMessageRequest, sent: Reported[SendMessageResponse], latency: float
+) -> BulkResult:
+    """The result of one send, from its value or error and the state its call ended in."""
+    error = sent.error
+    state = sent.state
+    return BulkResult(
+        index,
+        request,
+        Outcome.SENT if error is None else classify_error(error),
+        response=sent.value,
+        error=error,
+        latency=latency,
+        attempts=state.attempts,
+        maybe_processed=state.maybe_processed,
+    )
+
+
+def _settled(index: int, request: SendMessageRequest, row: Row) -> BulkResult | None:
+    """The result of a journaled row that needs no send this run, or None to send it."""
+    if row.doubt is not None:
+        return BulkResult(
+            index,
+            request,
+            Outcome.AMBIGUOUS,
+            error=row.doubt,
+            attempts=0,
+            maybe_processed=True,
+            key=row.key,
+        )
+    known = row.outcome
+    if known is None:
+        return None
+    accepted = _serde.parse_timestamp(known.accepted_time) if known.accepted_time else None
+    response = SendMessageResponse(message_id=known.message_id or "", accepted_time=accepted)
+    return BulkResult(
+        index, request, Outcome.SENT, response=response, attempts=0, key=row.key, resumed=True
+    )
+
+
+async def _give_up(queue: asyncio.Queue[Any] | None, error: BaseException) -> None:
+    """Stop the batch with ``error``: raised at once by ``run``, else by the consumer."""
+    if queue is None:
+        raise error
+    await queue.put(_Misuse(error))
+
+
+class BulkMessagesResource(MessagesResource):
+    """``client.messages``: every call of :class:`MessagesResource`, plus :meth:`send_many`."""
+
+    def __init__(self, transport: Transport, config: ClientConfig) -> None:
+        super().__init__(transport, config)
+        self._deadline = config.deadline
+        self._batches = BatchesResource(transport, config)
+
+    @overload
+    def send_many(
+        self,
+        requests: Requests,
+        *,
+        via: Literal["messages"] = ...,
+        concurrency: int = ...,
+        rate_limit: float | None = ...,
+        progress: ProgressCallback | None = ...,
+        journal: Journal | str | PathLike[str] | None = ...,
+        key: RowKey | None = ...,
+        reconcile: Reconcile | None = ...,
+    ) -> BulkSend: ...
+
+    @overload
+    def send_many(
+        self,
+        requests: BatchRows,
+        *,
+        via: Literal["batch"],
+        concurrency: int = ...,
+        rate_limit: float | None = ...,
+        progress: ProgressCallback | None = ...,
+    ) -> BatchBulkSend: ...
+
+    def send_many(
+        self,
+        requests: Requests | BatchRows,
+        *,
+        via: Literal["messages", "batch"] = "messages",
+        concurrency: int = 64,
+        rate_limit: float | None = None,
+        progress: ProgressCallback | None = None,
+        journal: Journal | str | PathLike[str] | None = None,
+        key: RowKey | None = None,
+        reconcile: Reconcile | None = None,
+    ) -> BulkSend | BatchBulkSend:
+        """Send many prepared requests; iterate the result for one :class:`BulkResult` each.
+
+        ``requests`` may be any (async) iterable, consumed lazily; at most ``concurrency``
+        sends run at once; ``rate_limit`` caps this batch's sends per second (the client's
+        own shared limit applies too); ``progress`` gets counts about ten times a second.
+
+        ``journal`` (a path for a SQLite journal, or a :class:`Journal`) makes it a
+        resumable campaign: every row is journaled before it is sent, and running the same
+        campaign again sends only what certainly was not sent, after looking for rows in
+        doubt as ``reconcile`` says. ``key(index, request)`` names each row (default: its
+        index). See :mod:`conversation_async.bulk`.
+
+        ``via="batch"`` sends through the Batch API instead (rows: :class:`BatchRow` or
+        ``SendMessageRequest``; ``concurrency`` and ``rate_limit`` then count batch
+        requests; no journal): see :mod:`conversation_async._batch_bulk`.
+        """
+        if via == "batch":
+            if journal is not None or key is not None or reconcile is not None:
+                raise ValueError("journals are not supported with via='batch'")
+            return BatchBulkSend(
+                self._batches._send_reported,
+                requests,
+                concurrency=concurrency,
+                rate_limit=rate_limit,
+                progress=progress,
+            )
+        if via != "messages":
+            raise ValueError(f"via must be 'messages' or 'batch', got {via!r}")
+        campaign = None
+        if journal is not None:
+            campaign = Campaign(
+                as_journal(journal),
+                self,
+                key=key,
+                reconcile=reconcile if reconcile is not None else Reconcile(),
+                longest_call=self._deadline,
+            )
+        elif key is not None or reconcile is not None:
+            raise ValueError("key and reconcile need a journal")
+        return BulkSend(
+            self._send_reported,
+            requests,  # type: ignore[arg-type] # checked input by input
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            progress=progress,
+            campaign=campaign,
+        )
+
+
+# Bulk sends through the Batch API; imported last: they build on BulkResult above.
+from ._batch_bulk import BatchBulkSend, BatchRows  # noqa: E402
