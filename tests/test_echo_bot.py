@@ -4,10 +4,6 @@ replies through the client, the emulator stores the reply, and the bot sees its 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 
 from conversation_async.models import (
     ConversationChannelCredential,
@@ -15,26 +11,16 @@ from conversation_async.models import (
     WebhookTrigger,
 )
 from conversation_async.testing import Emulator
+from tests.examples_support import load_example
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "echo_bot.py"
 SECRET = "echo-bot-webhook-secret"
-
-
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("echo_bot_example", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 async def test_inbound_text_is_echoed_to_its_sender_and_the_receipt_reaches_the_bot(
     emulator: Emulator,
 ) -> None:
     """The whole loop works over real HTTP with signed callbacks."""
-    echo_bot = load_example()
+    echo_bot = load_example("echo_bot.py")
     async with emulator.client() as client:
         app = await client.apps.create(
             display_name="bot",
@@ -72,7 +58,7 @@ async def test_inbound_text_is_echoed_to_its_sender_and_the_receipt_reaches_the_
 
 async def test_bot_refuses_callbacks_signed_with_another_secret(emulator: Emulator) -> None:
     """A webhook whose secret differs from the bot's is refused and nothing is sent."""
-    echo_bot = load_example()
+    echo_bot = load_example("echo_bot.py")
     async with emulator.client() as client:
         bot = echo_bot.EchoBot(client, "app", SECRET)
         runner, url = await echo_bot.serve(bot.web_app(), "127.0.0.1", 0)

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import json
 import os
 import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -29,23 +26,13 @@ from conversation_async import (
 from conversation_async.callbacks import signature_headers
 from tests.asgi_server import loopback_socket, serve_asgi, url_of
 from tests.conftest import unused_port
+from tests.examples_support import EXAMPLES, load_example
 from tests.redis_support import RedisTest
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "fastapi_app.py"
 SECRET = "fastapi-example-secret"
 
 
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fastapi_app_example", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-example = load_example()
+example = load_example("fastapi_app.py")
 
 
 async def wait_for_statuses(
@@ -173,7 +160,7 @@ async def test_the_documented_several_workers_command_serves_notify(
     }
     command = [
         sys.executable, "-m", "uvicorn", "fastapi_app:app_from_env", "--factory",
-        "--app-dir", str(EXAMPLE.parent), "--workers", "2",
+        "--app-dir", str(EXAMPLES), "--workers", "2",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
     ]  # fmt: skip
     server = await asyncio.create_subprocess_exec(
