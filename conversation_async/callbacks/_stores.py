@@ -53,7 +53,9 @@ class DedupeStore(Protocol):
         ...
 
     async def release(self, key: str) -> None:
-        """Forget the key (handling failed: its next delivery is handled again)."""
+        """Forget the key if it is still :attr:`Mark.PENDING` (handling failed: its next
+        delivery is handled again); a :attr:`Mark.DONE` key stays, for another receiver may
+        have re-claimed and handled it after this claim expired."""
         ...
 
 
@@ -146,8 +148,9 @@ class MemoryDedupeStore:
         self._marks.put(key, Mark.DONE, self._clock() + self._ttl)
 
     async def release(self, key: str) -> None:
-        """Forget the key."""
-        self._marks.discard(key)
+        """Forget the key if it is still pending."""
+        if self._marks.get(key, self._clock()) is Mark.PENDING:
+            self._marks.discard(key)
 
     def __repr__(self) -> str:
         return f"MemoryDedupeStore(ttl={self._ttl!r}, keys={len(self._marks)})"

@@ -67,11 +67,21 @@ class RedisDedupeStore:
         await self._redis.set(self._prefix + key, Mark.DONE.value, px=_milliseconds(self._ttl))
 
     async def release(self, key: str) -> None:
-        """Delete the key."""
-        await self._redis.delete(self._prefix + key)
+        """Delete the key if it is still pending, atomically (a Lua script): a done mark,
+        set by a receiver that re-claimed the key after this claim expired, stays."""
+        release = self._redis.register_script(_RELEASE_PENDING)  # only hashes the text
+        await release(keys=[self._prefix + key], args=[Mark.PENDING.value])
 
     def __repr__(self) -> str:
         return f"RedisDedupeStore(prefix={self._prefix!r}, ttl={self._ttl!r})"
+
+
+_RELEASE_PENDING = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 def _milliseconds(seconds: float) -> int:

@@ -46,6 +46,21 @@ async def test_pending_claim_then_finish_or_release(make_store: Any) -> None:
     assert await store.claim("failed", pending_for=30) is None
 
 
+async def test_a_late_release_never_forgets_a_key_another_receiver_finished(
+    make_store: Any,
+) -> None:
+    """A handler that fails after its pending claim expired, while another receiver claimed
+    the redelivery and finished it, must not forget the done key: its next redelivery is
+    still skipped, not handled a second time."""
+    store: DedupeStore = make_store()
+    assert await store.claim("slow", pending_for=0.05) is None  # receiver A, slow handler
+    await asyncio.sleep(0.1)  # A's claim expires
+    assert await store.claim("slow", pending_for=30) is None  # receiver B, the redelivery
+    await store.finish("slow")  # B handled it
+    await store.release("slow")  # A's handler fails at last
+    assert await store.mark("slow") is Mark.DONE
+
+
 async def test_pending_claims_and_done_keys_expire(make_store: Any) -> None:
     """A pending claim lasts pending_for seconds, a done key the store's ttl."""
     store: DedupeStore = make_store(ttl=0.2)
