@@ -7,8 +7,12 @@
 -- ARGV     wanted, accepted, refused, now ('' = the server's TIME; tests pass one), then the
 --          settings: ceiling, floor, decrease, increase, min_increase, probe, headroom,
 --          sporadic, cooldown, memory, recall, regain_below, regain, overshoot, horizon,
---          min_evidence, ttl (seconds the budget is kept after its last step)
--- returns  {turns, offset, interval, limit} as text (see Grant)
+--          min_evidence, ttl (seconds the budget is kept after its last step), then,
+--          optionally, peer (this limiter's id) and peer_window (seconds)
+-- returns  {turns, offset, interval, limit} as text (see Grant), then, with a peer, how
+--          many limiters stepped within peer_window seconds (this one included): each
+--          keeps a field 'peer:<id>' = its last step's time, so a process that loses Redis
+--          knows what share of the budget to fall back to
 
 local key = KEYS[1]
 local wanted = tonumber(ARGV[1])
@@ -38,6 +42,8 @@ local overshoot = tonumber(ARGV[18])
 local horizon = tonumber(ARGV[19])
 local min_evidence = tonumber(ARGV[20])
 local ttl = tonumber(ARGV[21])
+local peer = ARGV[22] or ''
+local peer_window = tonumber(ARGV[23] or '0')
 
 local inf = math.huge
 local saved = {}
@@ -345,7 +351,20 @@ for _, m in ipairs({requests, refusals}) do
   end
 end
 put('tat', text(tat))
+local answer = {tostring(turns), text(offset), text(interval), text(limit)}
+if peer ~= '' then
+  local peers = 1
+  put('peer:' .. peer, text(now))
+  for name, value in pairs(saved) do
+    if string.sub(name, 1, 5) == 'peer:' and name ~= 'peer:' .. peer
+        and tonumber(value) >= now - peer_window then
+      put(name, value)
+      peers = peers + 1
+    end
+  end
+  table.insert(answer, tostring(peers))
+end
 redis.call('DEL', key)
 redis.call('HSET', key, unpack(fields))
 redis.call('EXPIRE', key, ttl)
-return {tostring(turns), text(offset), text(interval), text(limit)}
+return answer

@@ -11,10 +11,11 @@ callers waiting (one script call serves them all), none more than 50 ms ahead, a
 them out, first come first served, when each one's time comes.
 
 When Redis fails or takes longer than ``timeout`` to answer, the process logs one warning
-and paces itself with a :class:`~conversation_async.LocalRateLimiter` that starts at the
-last shared limit (and may grow back to ``limit``); it asks Redis again at most every
-``probe_every`` seconds and shares the budget again as soon as Redis answers. A send never
-waits for Redis longer than ``timeout``.
+and paces itself with a :class:`~conversation_async.LocalRateLimiter` at its share of the
+budget: the last shared limit (growing back to at most ``limit``) divided by the number of
+limiters that stepped in the last ``_PEER_WINDOW`` seconds, as Redis last said; it asks
+Redis again at most every ``probe_every`` seconds and shares the budget again as soon as
+Redis answers. A send never waits for Redis longer than ``timeout``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import secrets
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -39,7 +41,7 @@ from .._core.rate import AdaptiveRate, text
 from .._core.shared_rate import Fallback, Grant, SharedRate
 from .._http.ratelimit import LocalRateLimiter
 
-__all__ = ["SCRIPT", "RedisRateLimiter", "arguments", "read_grant", "settings"]
+__all__ = ["SCRIPT", "RedisRateLimiter", "arguments", "read_grant", "read_peers", "settings"]
 
 logger = logging.getLogger("conversation_async.redis")
 
@@ -52,6 +54,8 @@ _MAX_BATCH = 256
 """Turns asked for in one step, at most."""
 _RECHECK = 0.05
 """Seconds, at most, before asking again when a step reserved no turn."""
+_PEER_WINDOW = 10.0
+"""Seconds since its last step for which a limiter still counts as sharing the budget."""
 _MIN_POLL = 0.005
 """Seconds, at least, before asking again when a step reserved no turn: while processes
 contend for a full budget, each asks at most 200 times a second."""
@@ -91,9 +95,14 @@ def arguments(
 
 
 def read_grant(reply: Sequence[bytes | str]) -> Grant:
-    """The script's answer as a :class:`Grant`."""
-    turns, offset, interval, limit = (float(part) for part in reply)
+    """The script's answer as a :class:`Grant` (the peer count, if any, left out)."""
+    turns, offset, interval, limit = (float(part) for part in reply[:4])
     return Grant(int(turns), offset, interval, limit)
+
+
+def read_peers(reply: Sequence[bytes | str]) -> int:
+    """How many limiters share the budget, from an answer to a step that named its peer."""
+    return max(1, int(reply[4])) if len(reply) > 4 else 1
 
 
 class RedisRateLimiter:
@@ -136,6 +145,8 @@ class RedisRateLimiter:
         self._accepted = 0  # answers since the last step, reported with the next one
         self._refused = 0
         self._clock = time.monotonic
+        self._peer = secrets.token_hex(8)  # this limiter's id among those sharing the key
+        self._peers = 1  # how many share the budget, as Redis last said
 
     @property
     def key(self) -> str:
@@ -267,7 +278,15 @@ class RedisRateLimiter:
         Redis failed or was too slow)."""
         accepted, refused = self._accepted, self._refused
         self._accepted = self._refused = 0
-        args = [str(wanted), str(accepted), str(refused), "", *self._settings]
+        args = [
+            str(wanted),
+            str(accepted),
+            str(refused),
+            "",
+            *self._settings,
+            self._peer,
+            text(_PEER_WINDOW),
+        ]
         try:
             async with asyncio.timeout(self._timeout):
                 reply: Any = await self._script(keys=[self._key], args=args)
@@ -276,6 +295,7 @@ class RedisRateLimiter:
             return None
         grant = read_grant(reply)
         self._limit = grant.limit
+        self._peers = read_peers(reply)
         if self._fallback.answered():
             logger.info("Redis answers again: the rate budget %r is shared again", self._key)
         return grant
@@ -307,7 +327,9 @@ class RedisRateLimiter:
         if not self._fallback.failed(self._clock()):
             return  # a probe failed: the outage goes on, already told
         ceiling = self._rules.adaptive.ceiling
-        self._local = local = LocalRateLimiter(ceiling, start=self._limit)
+        assert ceiling is not None  # noqa: S101 - SharedRate requires one
+        share = self._peers
+        self._local = local = LocalRateLimiter(ceiling / share, start=self._limit / share)
         reason = (
             f"no answer within {self._timeout:g} s"
             if isinstance(exc, TimeoutError)
@@ -315,10 +337,12 @@ class RedisRateLimiter:
         )
         logger.warning(
             "Redis failed for the rate budget %r (%s): this process paces itself with a "
-            "local limit from %.0f requests/s until Redis answers again (asked every %g s)",
+            "local limit from %.0f requests/s (its share, 1/%d, of the budget) until Redis "
+            "answers again (asked every %g s)",
             self._key,
             reason,
             local.limit,
+            share,
             self._fallback.probe_every,
         )
 

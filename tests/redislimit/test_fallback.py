@@ -210,3 +210,51 @@ async def test_a_redis_that_stops_answering_holds_no_send_past_the_timeout(
         assert limiter.shared
     [warning] = redis_logs(caplog, logging.WARNING)
     assert "no answer within 0.1 s" in warning
+
+
+async def test_limiters_that_lose_redis_fall_back_to_their_share_of_the_budget(
+    redis_test: RedisTest, proxy: Proxy
+) -> None:
+    """Two processes share a 400/s budget; Redis goes away: each paces itself at 200/s, its
+    share as Redis last counted the limiters, not at the whole budget (which together would
+    send twice what the project may, and draw 429s)."""
+    import redis.asyncio as aioredis
+
+    clients = [
+        aioredis.Redis(host="127.0.0.1", port=proxy.port, socket_connect_timeout=1.0)
+        for _ in range(2)
+    ]
+    limiters = [
+        RedisRateLimiter(client, key=redis_test.key("budget"), limit=400, timeout=0.1)
+        for client in clients
+    ]
+    try:
+        for _ in range(2):  # the second round sees both limiters in the budget
+            for limiter in limiters:
+                await limiter.acquire()
+        await proxy.cut()
+        for limiter in limiters:
+            await limiter.acquire()
+            assert not limiter.shared
+            assert limiter.limit == pytest.approx(200)
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+async def test_a_limiter_alone_on_its_budget_falls_back_to_all_of_it(
+    redis_test: RedisTest, proxy: Proxy
+) -> None:
+    """One process on the budget keeps the whole limit when Redis goes away."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis(host="127.0.0.1", port=proxy.port, socket_connect_timeout=1.0)
+    limiter = RedisRateLimiter(client, key=redis_test.key("budget"), limit=400, timeout=0.1)
+    try:
+        await limiter.acquire()
+        await proxy.cut()
+        await limiter.acquire()
+        assert not limiter.shared
+        assert limiter.limit == pytest.approx(400)
+    finally:
+        await client.aclose()
