@@ -279,8 +279,9 @@ async def test_a_per_message_journal_object_is_refused_with_batches(
     """via='batch' needs a path or a BatchJournal: a per-message SqliteJournal is a
     TypeError naming SqliteBatchJournal; key and reconcile without a journal are refused."""
     async with emulator.client() as client:
+        per_message = SqliteJournal(tmp_path / "j")
         with pytest.raises(TypeError, match="SqliteBatchJournal"):
-            client.messages.send_many(rows(1), via="batch", journal=SqliteJournal(tmp_path / "j"))  # type: ignore[arg-type]
+            client.messages.send_many(rows(1), via="batch", journal=per_message)  # type: ignore[call-overload]
         with pytest.raises(ValueError, match="need a journal"):
             client.messages.send_many(rows(1), via="batch", key=lambda i, r: str(i))
         results = await campaign(client, rows(2), SqliteBatchJournal(tmp_path / "k"))
