@@ -52,7 +52,7 @@ from typing import Any, Self
 import attrs
 
 from . import serde
-from ._batch_campaign import BatchCampaign, BatchPlan, as_batch_journal, gather_all
+from ._batch_campaign import BatchCampaign, BatchPlan, as_batch_journal
 from ._batch_journal import BatchJournal
 from ._campaign import Reconcile, RowKey
 from ._core.batch_campaign import BATCH_TAG_KEY
@@ -655,16 +655,13 @@ class BatchBulkSend:
         is decided here, before it is grouped again."""
         campaign = self._campaign
         assert campaign is not None  # noqa: S101 - only called with a campaign
-        plans = await gather_all(
-            *(
-                campaign.plan(
-                    index,
-                    _request_of(row),
-                    row.parameters if isinstance(row, BatchRow) else None,
-                    row.message_metadata if isinstance(row, BatchRow) else None,
-                )
+        plans = await campaign.plan(
+            [
+                (index, row.request, row.parameters, row.message_metadata)
+                if isinstance(row, BatchRow)
+                else (index, row, None, None)
                 for index, row, _ in rows
-            )
+            ]
         )
         settled: list[BatchBulkResult] = []
         for (index, row, recipient), plan in zip(rows, plans, strict=True):

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 __all__ = ["BatchCampaign", "BatchPlan", "as_batch_journal", "gather_all"]
 
 T = TypeVar("T")
+RowToPlan = tuple[int, SendMessageRequest, Mapping[str, str] | None, Mapping[str, str] | None]
+"""``(index, request, parameters, message_metadata)`` of an input row."""
 
 _JOURNAL_STATE = {
     "sent": JournalState.SENT,
@@ -92,6 +94,13 @@ class BatchPlan:
     """Its batch could not be looked up: it stays in doubt, unsent, for a later run."""
 
 
+@attrs.frozen
+class Undecided:
+    """A batch whose lookup failed: its rows stay in doubt."""
+
+    error: ConversationError
+
+
 class BatchCampaign:
     """The journal side of one ``send_many(..., via="batch")`` run."""
 
@@ -124,46 +133,65 @@ class BatchCampaign:
         self._lookups.clear()
         await self._journal.aclose()
 
-    async def plan(
-        self,
-        index: int,
-        request: SendMessageRequest,
-        parameters: Mapping[str, str] | None,
-        metadata: Mapping[str, str] | None,
-    ) -> BatchPlan:
-        """Journal the row and decide: send it, or not (``sent`` or ``doubt`` set). Raises
-        :class:`CampaignMismatchError` for input that does not fit the journal."""
-        key = check_key(self._key(index, request) if self._key is not None else str(index))
-        body = _jsoncodec.dumps_sorted(
-            {
-                "request": serde.unstructure(request),
-                "parameters": dict(parameters) if parameters else None,
-                "message_metadata": dict(metadata) if metadata else None,
-            }
-        )
-        digest = batch_fingerprint(body)
-        earlier, mark = await self._journal.begin_batch(key, digest, time.time())
-        try:
-            step = batch_next_step(earlier, mark, digest, self._run)
-        except CampaignMismatch as exc:
-            raise CampaignMismatchError(str(exc)) from None
-        plan = BatchPlan(key, digest, earlier.attempts if earlier is not None else 0)
-        if step is Next.SKIP:
-            plan.sent, plan.mark = True, mark
-        elif step is Next.RECONCILE:
-            assert earlier is not None  # noqa: S101 - in doubt: journaled earlier
-            assert mark is not None  # noqa: S101 - and in a request
+    async def plan(self, rows: Sequence[RowToPlan]) -> list[BatchPlan]:
+        """Journal ``rows`` (one journal call for all) and decide each: send it, or not
+        (``sent`` or ``doubt`` set). A row in doubt is decided by looking up its batch, once
+        per batch. Raises :class:`CampaignMismatchError` for input that does not fit the
+        journal."""
+        now = time.time()
+        begun = []
+        for index, request, parameters, metadata in rows:
+            key = check_key(self._key(index, request) if self._key is not None else str(index))
+            body = _jsoncodec.dumps_sorted(
+                {
+                    "request": serde.unstructure(request),
+                    "parameters": dict(parameters) if parameters else None,
+                    "message_metadata": dict(metadata) if metadata else None,
+                }
+            )
+            begun.append((key, batch_fingerprint(body), now))
+        known = await self._journal.begin_batch(begun)
+        plans: list[BatchPlan] = []
+        doubtful: list[tuple[BatchPlan, JournalEntry, BatchMark]] = []
+        for (key, digest, _), (earlier, mark) in zip(begun, known, strict=True):
             try:
-                sent, batch_id = await self._decide(mark, earlier.attempted_at or 0.0)
-            except ConversationError as exc:
-                plan.doubt = exc
-                return plan
-            if sent:
+                step = batch_next_step(earlier, mark, digest, self._run)
+            except CampaignMismatch as exc:
+                raise CampaignMismatchError(str(exc)) from None
+            plan = BatchPlan(key, digest, earlier.attempts if earlier is not None else 0)
+            plans.append(plan)
+            if step is Next.SKIP:
+                plan.sent, plan.mark = True, mark
+            elif step is Next.RECONCILE:
+                assert earlier is not None  # noqa: S101 - in doubt: journaled earlier
+                assert mark is not None  # noqa: S101 - and in a request
+                doubtful.append((plan, earlier, mark))
+        if doubtful:
+            await self._reconcile(doubtful)
+        return plans
+
+    async def _reconcile(self, doubtful: list[tuple[BatchPlan, JournalEntry, BatchMark]]) -> None:
+        """Decide the rows in doubt, one lookup per batch; journal those found sent."""
+        first = {mark.tag: (mark, earlier.attempted_at or 0.0) for _, earlier, mark in doubtful}
+        decided = dict(
+            zip(
+                first,
+                await gather_all(*(self._decide(mark, at) for mark, at in first.values())),
+                strict=True,
+            )
+        )
+        found: list[tuple[JournalEntry, BatchMark | None]] = []
+        for plan, earlier, mark in doubtful:
+            decision = decided[mark.tag]
+            if isinstance(decision, Undecided):
+                plan.doubt = decision.error
+            elif decision[0]:
                 plan.sent = True
-                plan.mark = attrs.evolve(mark, batch_id=batch_id or mark.batch_id)
+                plan.mark = attrs.evolve(mark, batch_id=decision[1] or mark.batch_id)
                 entry = attrs.evolve(earlier, state=JournalState.SENT, run=self._run, error=None)
-                await self._journal.record_batch(entry, plan.mark)
-        return plan
+                found.append((entry, plan.mark))
+        if found:
+            await self._journal.record_batch(found)
 
     def tag(self, plans: Sequence[BatchPlan]) -> str:
         """The batch tag of a request carrying ``plans``' rows."""
@@ -174,14 +202,14 @@ class BatchCampaign:
         once that is durable."""
         now = time.time()
         self._sent_at[tag] = now
-        await gather_all(
-            *(
-                self._journal.record_batch(
+        await self._journal.record_batch(
+            [
+                (
                     self._entry(plan, JournalState.IN_FLIGHT, now, attempts=plan.attempts + 1),
                     BatchMark(tag, position),
                 )
                 for position, plan in enumerate(plans)
-            )
+            ]
         )
 
     async def finish(
@@ -193,16 +221,18 @@ class BatchCampaign:
         """Journal each row's outcome (with its mark when its request went out, ``tag``
         set); the results, with their keys."""
         sent_at = self._sent_at.pop(tag, None) if tag is not None else None
-        writes = []
+        attempted = 1 if tag is not None else 0
+        writes: list[tuple[JournalEntry, BatchMark | None]] = []
         keyed = []
         for position, (plan, result) in enumerate(zip(plans, results, strict=True)):
             mark = None if tag is None else BatchMark(tag, position, result.batch_id)
             state = _JOURNAL_STATE[result.outcome.value]
-            attempts = plan.attempts + (1 if tag is not None else 0)
-            entry = self._entry(plan, state, sent_at, attempts=attempts, error=result.error)
-            writes.append(self._journal.record_batch(entry, mark))
+            entry = self._entry(
+                plan, state, sent_at, attempts=plan.attempts + attempted, error=result.error
+            )
+            writes.append((entry, mark))
             keyed.append(attrs.evolve(result, key=plan.key))
-        await gather_all(*writes)
+        await self._journal.record_batch(writes)
         return keyed
 
     def _entry(
@@ -226,15 +256,20 @@ class BatchCampaign:
 
     # --- rows in doubt --------------------------------------------------------------------
 
-    async def _decide(self, mark: BatchMark, attempted_at: float) -> tuple[bool, str | None]:
-        """``(sent, batch id)`` for the rows of the batch ``mark`` names: looked up once for
-        all of them (the first row in doubt of each batch starts the lookup)."""
+    async def _decide(
+        self, mark: BatchMark, attempted_at: float
+    ) -> tuple[bool, str | None] | Undecided:
+        """``(sent, batch id)`` for the rows of the batch ``mark`` names, or why it is still
+        undecided: looked up once per batch (its rows may come in several chunks)."""
         lookup = self._lookups.get(mark.tag)
         if lookup is None:
             lookup = self._lookups[mark.tag] = asyncio.ensure_future(
                 self._look_until_sure(mark, attempted_at)
             )
-        return await asyncio.shield(lookup)
+        try:
+            return await asyncio.shield(lookup)
+        except ConversationError as exc:
+            return Undecided(exc)
 
     async def _look_until_sure(
         self, mark: BatchMark, attempted_at: float

@@ -9,31 +9,37 @@ the batch id once known), written in the same transaction as the row's state.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from ._core.batch_campaign import BatchMark
 from ._core.campaign import JournalEntry
 from ._journal import _UPSERT, JournalInfo, SqliteJournal, _begin, _row
 
-__all__ = ["BatchJournal", "SqliteBatchJournal"]
+__all__ = ["BatchJournal", "BeginRow", "Known", "SqliteBatchJournal"]
+
+
+BeginRow = tuple[str, str, float]
+"""``(key, fingerprint, attempted_at)`` of a row to begin."""
+Known = tuple[JournalEntry | None, BatchMark | None]
+"""A row's entry and mark from an earlier run (None, None: a new row)."""
 
 
 @runtime_checkable
 class BatchJournal(Protocol):
-    """Where a campaign sent through batches keeps its rows. Every write must be durable
-    when its coroutine returns."""
+    """Where a campaign sent through batches keeps its rows. Calls take many rows at once
+    (a batch request's, or a chunk of input); each call's writes must be durable, all
+    together, when its coroutine returns."""
 
     async def open(self) -> JournalInfo:
         """Open (creating if needed) and start a new run of the campaign."""
 
-    async def begin_batch(
-        self, key: str, fingerprint: str, attempted_at: float
-    ) -> tuple[JournalEntry | None, BatchMark | None]:
-        """As :meth:`~._journal.Journal.begin`, with the row's mark from an earlier run
+    async def begin_batch(self, rows: Sequence[BeginRow]) -> list[Known]:
+        """:meth:`~._journal.Journal.begin` for each row, plus its mark from an earlier run
         (None for a row never seen, or never put in a batch request)."""
 
-    async def record_batch(self, entry: JournalEntry, mark: BatchMark | None) -> None:
-        """Store ``entry`` and ``mark`` (None: no mark) as the row's state, atomically."""
+    async def record_batch(self, rows: Sequence[tuple[JournalEntry, BatchMark | None]]) -> None:
+        """Store each entry and mark (None: no mark) as its row's state."""
 
     async def aclose(self) -> None:
         """Write what is pending and release the store."""
@@ -50,8 +56,9 @@ _DELETE_MARK = "DELETE FROM batch_marks WHERE key = ?"
 
 
 class SqliteBatchJournal(SqliteJournal):
-    """A :class:`~._journal.SqliteJournal` that also keeps each row's batch mark; what
-    ``send_many(..., via="batch", journal=PATH)`` opens."""
+    """A :class:`~._journal.SqliteJournal` that also keeps each row's batch mark (in a
+    second table of the same file); what ``send_many(..., via="batch", journal=PATH)``
+    opens."""
 
     def __repr__(self) -> str:
         return f"SqliteBatchJournal({str(self.path)!r})"
@@ -65,29 +72,35 @@ class SqliteBatchJournal(SqliteJournal):
             raise
         return db, info
 
-    async def begin_batch(
-        self, key: str, fingerprint: str, attempted_at: float
-    ) -> tuple[JournalEntry | None, BatchMark | None]:
+    async def begin_batch(self, rows: Sequence[BeginRow]) -> list[Known]:
         run = self._run
+        rows = list(rows)
 
-        def begin(db: sqlite3.Connection) -> tuple[JournalEntry | None, BatchMark | None]:
-            earlier = _begin(db, run, key, fingerprint, attempted_at)
-            if earlier is None:
-                return None, None
-            found = db.execute(_SELECT_MARK, (key,)).fetchone()
-            return earlier, None if found is None else BatchMark(*found)
+        def begin(db: sqlite3.Connection) -> list[Known]:
+            known: list[Known] = []
+            for key, fingerprint, attempted_at in rows:
+                earlier = _begin(db, run, key, fingerprint, attempted_at)
+                if earlier is None:
+                    known.append((None, None))
+                    continue
+                found = db.execute(_SELECT_MARK, (key,)).fetchone()
+                known.append((earlier, None if found is None else BatchMark(*found)))
+            return known
 
         return await self._submit(begin)  # type: ignore[no-any-return]
 
-    async def record_batch(self, entry: JournalEntry, mark: BatchMark | None) -> None:
-        row = _row(entry)
-        key = entry.key
+    async def record_batch(self, rows: Sequence[tuple[JournalEntry, BatchMark | None]]) -> None:
+        entries = [_row(entry) for entry, _ in rows]
+        marks = [
+            (entry.key, mark.tag, mark.position, mark.batch_id)
+            for entry, mark in rows
+            if mark is not None
+        ]
+        unmarked = [(entry.key,) for entry, mark in rows if mark is None]
 
         def record(db: sqlite3.Connection) -> None:
-            db.execute(_UPSERT, row)
-            if mark is None:
-                db.execute(_DELETE_MARK, (key,))
-            else:
-                db.execute(_UPSERT_MARK, (key, mark.tag, mark.position, mark.batch_id))
+            db.executemany(_UPSERT, entries)
+            db.executemany(_UPSERT_MARK, marks)
+            db.executemany(_DELETE_MARK, unmarked)
 
         await self._submit(record)
