@@ -8,13 +8,17 @@ the 800/s limit). Reported: recipients per second for each, their ratio, and the
 CPU per 1,000 recipients. The per-message side may run over fewer rows (at 800/s, 100,000
 rows take over two minutes); the table says how many each side sent, and how many rows the
 per-message side lost to 429s after the client's default retries (rates count rows sent).
+The batch side runs again with a campaign journal (a SQLite file in a temporary folder):
+its rate over the unjournaled one is the journal's cost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from conversation_async import ConversationClient
@@ -77,13 +81,16 @@ def message_requests(count: int) -> Iterator[SendMessageRequest]:
         )
 
 
-async def via_batches(server: ServerInfo, rows: int, concurrency: int) -> Run:
-    """``send_many(..., via="batch")`` over a generator, consuming every result."""
+async def via_batches(
+    server: ServerInfo, rows: int, concurrency: int, journal: Path | None = None
+) -> Run:
+    """``send_many(..., via="batch")`` over a generator, consuming every result; journaled
+    when ``journal`` is given."""
     async with client_for(server) as client:
         await client.batches.list_by_metadata(key="warm", value="up")  # token, connection
         wall, cpu = time.perf_counter(), time.process_time()
         summary = await client.messages.send_many(
-            batch_rows(rows), via="batch", concurrency=concurrency
+            batch_rows(rows), via="batch", concurrency=concurrency, journal=journal
         ).run()
         run = Run(rows, time.perf_counter() - wall, time.process_time() - cpu)
     if summary.by_outcome.get("sent") != rows:
@@ -114,6 +121,11 @@ def run(batch_rows_count: int, message_rows_count: int) -> dict[str, Any]:
         batches = asyncio.run(via_batches(server, batch_rows_count, concurrency=4))
         batch_stats = server.stats()
         server.reset()
+        with tempfile.TemporaryDirectory() as folder:
+            journaled = asyncio.run(
+                via_batches(server, batch_rows_count, 4, journal=Path(folder) / "c.journal")
+            )
+        server.reset()
         messages, failed = asyncio.run(via_messages(server, message_rows_count, concurrency=64))
         message_stats = server.stats()
     return {
@@ -122,6 +134,9 @@ def run(batch_rows_count: int, message_rows_count: int) -> dict[str, Any]:
         "batch_requests": batch_stats["requests_seen"].get("SendBatch", 0),
         "batch_per_s": round(batches.per_second, 1),
         "batch_cpu_per_1000": round(batches.cpu_per_1000, 4),
+        "journaled_per_s": round(journaled.per_second, 1),
+        "journaled_cpu_per_1000": round(journaled.cpu_per_1000, 4),
+        "journal_ratio": round(journaled.per_second / batches.per_second, 2),
         "message_rows": message_rows_count,
         "message_requests": message_stats["requests_seen"].get("SendMessage", 0),
         "message_rate_limited": message_stats["rate_limited"],
@@ -144,6 +159,9 @@ def markdown(result: dict[str, Any]) -> list[str]:
         "|---|---:|---:|---:|---:|",
         f"| send_many via batches | {result['batch_rows']:,} | {result['batch_requests']:,} "
         f"| {result['batch_per_s']:,.0f} | {result['batch_cpu_per_1000']:.3f} |",
+        f"| send_many via batches, journaled ({result['journal_ratio']:.2f}x unjournaled) "
+        f"| {result['batch_rows']:,} | {result['batch_requests']:,} "
+        f"| {result['journaled_per_s']:,.0f} | {result['journaled_cpu_per_1000']:.3f} |",
         f"| send_many via messages:send (429s: {result['message_rate_limited']:,}, rows failed: "
         f"{result['message_failed']:,}) "
         f"| {result['message_rows']:,} | {result['message_requests']:,} "

@@ -13,7 +13,8 @@ A row is a :class:`BatchRow` (a ``SendMessageRequest`` plus its parameters and m
 metadata) or a bare ``SendMessageRequest`` (no parameters). Fields a batch cannot carry per
 message (``queue``, ``message_content_type``, ``conversation_metadata_update_strategy``, a
 string ``message_metadata`` or ``conversation_metadata``) fail that row before any
-request. Campaign journals are not supported with batches.
+request. With a campaign journal (:mod:`._batch_campaign`) each row is journaled before its
+batch request goes out, and a resumed run sends only what certainly was not sent.
 
 Sending a batch is a POST that is never retried after an answer that leaves open whether it
 was processed: such a failure makes every row of the batch ``ambiguous``.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import string
 import time
 from collections.abc import (
@@ -50,6 +52,8 @@ from typing import Any, Self
 import attrs
 
 from . import _serde
+from ._batch_campaign import BatchCampaign, BatchPlan, as_batch_journal
+from ._batch_journal import BatchJournal
 from ._bulk import BulkResult, Tally
 from ._bulk_report import (
     BulkProgress,
@@ -58,10 +62,12 @@ from ._bulk_report import (
     Stops,
     classify_error,
 )
+from ._campaign import Reconcile, RowKey
+from ._core.batch_campaign import BATCH_TAG_KEY
 from ._core.call import Reported
 from ._errors import ClientStateError, PermissionDeniedError
 from ._http.ratelimit import LocalRateLimiter
-from ._resources._batches import MAX_RECIPIENTS
+from ._resources._batches import MAX_RECIPIENTS, BatchesResource
 from .models import (
     AppMessage,
     RecipientAndParam,
@@ -78,6 +84,7 @@ __all__ = [
     "Group",
     "Grouper",
     "batch_request",
+    "batch_send_many",
     "batch_text",
     "row_recipient",
 ]
@@ -320,10 +327,46 @@ def group_results(
 
 # --- the runner -------------------------------------------------------------------------
 
+
+def batch_send_many(
+    batches: BatchesResource,
+    rows: BatchRows,
+    *,
+    concurrency: int = 64,
+    rate_limit: float | None = None,
+    progress: ProgressCallback | None = None,
+    journal: BatchJournal | str | os.PathLike[str] | None = None,
+    key: RowKey | None = None,
+    reconcile: Reconcile | None = None,
+) -> BatchBulkSend:
+    """``send_many(rows, via="batch", ...)``: a :class:`BatchBulkSend`, journaled as a
+    campaign when ``journal`` is given."""
+    campaign = None
+    if journal is not None:
+        campaign = BatchCampaign(
+            as_batch_journal(journal),
+            batches,
+            key=key,
+            reconcile=reconcile if reconcile is not None else Reconcile(),
+        )
+    elif key is not None or reconcile is not None:
+        raise ValueError("key and reconcile need a journal")
+    return BatchBulkSend(
+        batches._send_reported,
+        rows,
+        concurrency=concurrency,
+        rate_limit=rate_limit,
+        progress=progress,
+        campaign=campaign,
+    )
+
+
 BatchRows = Iterable[BatchRow | SendMessageRequest] | AsyncIterable[BatchRow | SendMessageRequest]
 """What ``send_many(..., via="batch")`` takes."""
 Rows = BatchRows
 _DONE = object()
+_PLAN_CHUNK = 256
+"""Rows journaled together (one journal transaction) when a campaign journal is used."""
 
 
 class _Misuse:
@@ -385,6 +428,7 @@ class BatchBulkSend:
         progress_interval: float = 0.1,
         group_size: int = MAX_RECIPIENTS,
         max_open_groups: int = 64,
+        campaign: BatchCampaign | None = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
@@ -411,6 +455,9 @@ class BatchBulkSend:
         self._interrupted: tuple[int, ...] = ()
         self._not_attempted_from: int | None = None
         self._generator: AsyncGenerator[BatchBulkResult, None] | None = None
+        self._campaign = campaign
+        self._plans: dict[int, BatchPlan] = {}
+        """The journaled rows waiting in a group, by input index."""
         self.requests_sent = 0
         """Batch requests made (each attempt's retries not counted)."""
 
@@ -500,6 +547,9 @@ class BatchBulkSend:
         ready: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._concurrency)
         done: asyncio.Queue[Any] = asyncio.Queue()
         source = _Rows(self._rows)
+        campaign = self._campaign
+        if campaign is not None:
+            await campaign.open()
         tasks = [asyncio.create_task(self._feed(source, ready, done))]
         tasks += [asyncio.create_task(self._worker(ready, done)) for _ in range(self._concurrency)]
         finished = False
@@ -533,13 +583,17 @@ class BatchBulkSend:
                 await source.aclose()
             finally:
                 self._in_flight.clear()
+                self._plans.clear()
                 self._tally.end()
+                if campaign is not None:
+                    await campaign.aclose()
 
     async def _feed(
         self, source: _Rows, ready: asyncio.Queue[Any], done: asyncio.Queue[Any]
     ) -> None:
         """Pull rows, group them, hand full groups to the workers; then the rest."""
         grouper = self._grouper
+        pending: list[tuple[int, BatchRow | SendMessageRequest, RecipientAndParam]] = []
         try:
             while not self._stopping:
                 pulled = await source.pull()
@@ -562,12 +616,23 @@ class BatchBulkSend:
                         [BatchBulkResult(index, request, Outcome.FAILED, error=exc, attempts=0)]
                     )
                     continue
+                if self._campaign is not None:
+                    pending.append((index, row, recipient))
+                    if len(pending) >= _PLAN_CHUNK:
+                        await self._plan(pending, ready, done)
+                        pending = []
+                    continue
                 for group in grouper.add(index, request, recipient):
                     await ready.put(group)
+            if pending and not self._stopping:
+                await self._plan(pending, ready, done)
+            elif pending:  # pulled, never journaled: sent by a later run
+                await done.put([_not_attempted(i, _request_of(row), None) for i, row, _ in pending])
             groups = grouper.drain()
             if self._stopping:
                 for group in groups:
-                    await done.put(group_results(group, outcome=Outcome.NOT_ATTEMPTED, attempts=0))
+                    unsent = group_results(group, outcome=Outcome.NOT_ATTEMPTED, attempts=0)
+                    await done.put(await self._finish(group, unsent, None))
             else:
                 for group in groups:
                     await ready.put(group)
@@ -578,6 +643,71 @@ class BatchBulkSend:
             raise
         except Exception as exc:  # the caller's iterator, or a row that is no row
             await done.put(_Misuse(exc))
+
+    async def _plan(
+        self,
+        rows: list[tuple[int, BatchRow | SendMessageRequest, RecipientAndParam]],
+        ready: asyncio.Queue[Any],
+        done: asyncio.Queue[Any],
+    ) -> None:
+        """Journal ``rows`` together (one journal transaction for all), then group those to
+        send; rows known sent, or still in doubt, get their results at once. A row in doubt
+        is decided here, before it is grouped again."""
+        campaign = self._campaign
+        assert campaign is not None  # noqa: S101 - only called with a campaign
+        plans = await campaign.plan(
+            [
+                (index, row.request, row.parameters, row.message_metadata)
+                if isinstance(row, BatchRow)
+                else (index, row, None, None)
+                for index, row, _ in rows
+            ]
+        )
+        settled: list[BatchBulkResult] = []
+        for (index, row, recipient), plan in zip(rows, plans, strict=True):
+            request = _request_of(row)
+            if plan.doubt is not None:
+                settled.append(
+                    BatchBulkResult(
+                        index,
+                        request,
+                        Outcome.AMBIGUOUS,
+                        error=plan.doubt,
+                        attempts=0,
+                        maybe_processed=True,
+                        key=plan.key,
+                    )
+                )
+            elif plan.sent:
+                mark = plan.mark
+                settled.append(
+                    BatchBulkResult(
+                        index,
+                        request,
+                        Outcome.SENT,
+                        attempts=0,
+                        key=plan.key,
+                        resumed=True,
+                        batch_id=mark.batch_id if mark is not None else None,
+                        batch_position=mark.position if mark is not None else None,
+                    )
+                )
+            else:
+                self._plans[index] = plan
+                for group in self._grouper.add(index, request, recipient):
+                    await ready.put(group)
+        if settled:
+            await done.put(settled)
+
+    async def _finish(
+        self, group: Group, results: list[BatchBulkResult], tag: str | None
+    ) -> list[BatchBulkResult]:
+        """Journal the outcome of ``group``'s rows (no-op without a campaign)."""
+        campaign = self._campaign
+        if campaign is None:
+            return results
+        plans = [self._plans.pop(index) for index in group.indices]
+        return await campaign.finish(plans, results, tag)
 
     async def _worker(self, ready: asyncio.Queue[Any], done: asyncio.Queue[Any]) -> None:
         """Send groups until told there are no more."""
@@ -594,7 +724,18 @@ class BatchBulkSend:
             await done.put(_Misuse(exc))
 
     async def _send_group(self, group: Group) -> list[BatchBulkResult]:
-        """Send one batch request; its rows' results."""
+        """Send one batch request; its rows' results (journaled, with a campaign)."""
+        campaign = self._campaign
+        tag = None
+        if campaign is not None:
+            tag = campaign.tag([self._plans[index] for index in group.indices])
+        results = await self._send_tagged(group, tag)
+        sent = results[0].attempts > 0 if results else False
+        return await self._finish(group, results, tag if sent else None)
+
+    async def _send_tagged(self, group: Group, tag: str | None) -> list[BatchBulkResult]:
+        """Send one batch request, carrying ``tag`` in its batch metadata and journaled in
+        flight first when given; its rows' results."""
         app_id = group.definition.app_id
         blocked = self._stops.blocking(app_id) if self._stops.stopped else None
         if blocked is not None or self._stopping:
@@ -602,11 +743,20 @@ class BatchBulkSend:
         started = time.monotonic()
         try:
             request = batch_request(group)
+            if tag is not None:
+                request = attrs.evolve(request, batch_metadata={BATCH_TAG_KEY: tag})
             if self._limiter is not None:
                 await self._limiter.acquire()
             sending = self._send(request)
         except (ValueError, TypeError) as exc:  # refused before any request
             return group_results(group, outcome=Outcome.FAILED, error=exc, attempts=0)
+        if tag is not None and self._campaign is not None:
+            try:  # durable before the request goes out
+                await self._campaign.launch([self._plans[i] for i in group.indices], tag)
+            except BaseException:
+                if asyncio.iscoroutine(sending):
+                    sending.close()  # never sent: no "never awaited" warning
+                raise
         key = id(group)
         task = asyncio.ensure_future(sending)
         self._in_flight[key] = group
@@ -655,6 +805,6 @@ class BatchBulkSend:
 
 
 def _not_attempted(
-    index: int, request: SendMessageRequest, error: BaseException
+    index: int, request: SendMessageRequest, error: BaseException | None
 ) -> BatchBulkResult:
     return BatchBulkResult(index, request, Outcome.NOT_ATTEMPTED, error=error, attempts=0)

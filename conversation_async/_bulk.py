@@ -635,6 +635,9 @@ class BulkMessagesResource(MessagesResource):
         concurrency: int = ...,
         rate_limit: float | None = ...,
         progress: ProgressCallback | None = ...,
+        journal: BatchJournal | str | PathLike[str] | None = ...,
+        key: RowKey | None = ...,
+        reconcile: Reconcile | None = ...,
     ) -> BatchBulkSend: ...
 
     def send_many(
@@ -645,7 +648,7 @@ class BulkMessagesResource(MessagesResource):
         concurrency: int = 64,
         rate_limit: float | None = None,
         progress: ProgressCallback | None = None,
-        journal: Journal | str | PathLike[str] | None = None,
+        journal: Journal | BatchJournal | str | PathLike[str] | None = None,
         key: RowKey | None = None,
         reconcile: Reconcile | None = None,
     ) -> BulkSend | BatchBulkSend:
@@ -663,24 +666,26 @@ class BulkMessagesResource(MessagesResource):
 
         ``via="batch"`` sends through the Batch API instead (rows: :class:`BatchRow` or
         ``SendMessageRequest``; ``concurrency`` and ``rate_limit`` then count batch
-        requests; no journal): see :mod:`conversation_async._batch_bulk`.
+        requests; a ``journal`` is a path or a :class:`BatchJournal`, and of ``reconcile``
+        only ``settle`` applies): see :mod:`conversation_async._batch_bulk`.
         """
         if via == "batch":
-            if journal is not None or key is not None or reconcile is not None:
-                raise ValueError("journals are not supported with via='batch'")
-            return BatchBulkSend(
-                self._batches._send_reported,
+            return batch_send_many(
+                self._batches,
                 requests,
                 concurrency=concurrency,
                 rate_limit=rate_limit,
                 progress=progress,
+                journal=journal,  # type: ignore[arg-type] # checked by as_batch_journal
+                key=key,
+                reconcile=reconcile,
             )
         if via != "messages":
             raise ValueError(f"via must be 'messages' or 'batch', got {via!r}")
         campaign = None
         if journal is not None:
             campaign = Campaign(
-                as_journal(journal),
+                as_journal(journal),  # type: ignore[arg-type] # checked by as_journal
                 self,
                 key=key,
                 reconcile=reconcile if reconcile is not None else Reconcile(),
@@ -699,4 +704,5 @@ class BulkMessagesResource(MessagesResource):
 
 
 # Bulk sends through the Batch API; imported last: they build on BulkResult above.
-from ._batch_bulk import BatchBulkSend, BatchRows  # noqa: E402
+from ._batch_bulk import BatchBulkSend, BatchRows, batch_send_many  # noqa: E402
+from ._batch_journal import BatchJournal  # noqa: E402

@@ -2,7 +2,7 @@
 
 CSV columns: ``channel``, ``identity`` and any others, which fill ``{column}`` placeholders
 of ``--text`` or become the parameters of ``--template-id``. ``--via batch`` sends up to
-1,000 rows per Batch API request (no journal then). Rows are read lazily, so the
+1,000 rows per Batch API request. Rows are read lazily, so the
 file can be as long as you like. Sends to the real API when the ``SINCH_*`` credentials are
 all set, to the embedded emulator only with ``--emulator``. A campaign journal beside the
 CSV makes a crashed or interrupted run resumable (``--resume``).
@@ -187,7 +187,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--via",
         choices=("messages", "batch"),
         default="messages",
-        help="batch: up to 1,000 rows per Batch API request (beta; no journal)",
+        help="batch: up to 1,000 rows per Batch API request (beta)",
     )
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate-limit", type=float, help="max sends per second")
@@ -270,8 +270,8 @@ def exit_status(summary: BulkSummary, rows: int, signalled: signal.Signals | Non
 
 
 def journal_path(args: argparse.Namespace) -> Path | None:
-    """Where the campaign's journal lives (None with ``--no-journal`` or ``--via batch``)."""
-    if args.no_journal or getattr(args, "via", "messages") == "batch":
+    """Where the campaign's journal lives (None with ``--no-journal``)."""
+    if args.no_journal:
         return None
     return args.journal if args.journal is not None else Path(f"{args.csv}.journal")
 
@@ -345,8 +345,6 @@ async def _send(
     journal = journal_path(args)
     batch = args.via == "batch"
     problem = journal_problem(journal, resume=args.resume)
-    if batch and (args.resume or args.journal is not None):
-        problem = "--via batch keeps no campaign journal (no --journal, no --resume)"
     try:
         if problem is not None:
             raise ValueError(problem)
@@ -388,6 +386,8 @@ async def _send(
             concurrency=args.concurrency,
             rate_limit=args.rate_limit,
             progress=bar,
+            journal=journal,
+            reconcile=Reconcile(settle=args.reconcile_settle) if journal is not None else None,
         )
     else:
         bulk = client.messages.send_many(

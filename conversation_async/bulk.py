@@ -8,6 +8,7 @@ crash, with :class:`Reconcile` settings for the rows left in doubt.
 """
 
 from ._batch_bulk import BatchBulkResult, BatchBulkSend, BatchRow, batch_text
+from ._batch_journal import BatchJournal, SqliteBatchJournal
 from ._bulk import BulkMessagesResource, BulkResult, BulkSend, Requests
 from ._bulk_report import (
     BulkProgress,
@@ -27,6 +28,7 @@ from ._journal import Journal, JournalInfo, SqliteJournal
 __all__ = [
     "BatchBulkResult",
     "BatchBulkSend",
+    "BatchJournal",
     "BatchRow",
     "BulkMessagesResource",
     "BulkProgress",
@@ -42,6 +44,7 @@ __all__ = [
     "Reconcile",
     "Requests",
     "RowKey",
+    "SqliteBatchJournal",
     "SqliteJournal",
     "StopScope",
     "Stops",

@@ -73,13 +73,11 @@ def test_send_bulk_via_batch_sends_2500_rows_in_3_batches_to_the_emulator(
     assert sorted(int(r["row"]) for r in written) == list(range(1, 2501))
     assert {r["outcome"] for r in written} == {"sent"}
     assert sorted(Counter(r["batch_id"] for r in written).values()) == [500, 1000, 1000]
-    assert not (tmp_path / "recipients.csv.journal").exists()
+    assert (tmp_path / "recipients.csv.journal").exists()  # journaled by default
 
 
-def test_send_bulk_via_batch_refuses_resume(tmp_path: Path, no_credentials: None) -> None:
-    """--via batch keeps no journal: --resume is a usage error (exit status 2)."""
-    path = write_csv(tmp_path, "channel,identity\nSMS,+1\n")
-    done = subprocess.run(
+def send_bulk_via_batch(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -91,13 +89,32 @@ def test_send_bulk_via_batch_refuses_resume(tmp_path: Path, no_credentials: None
             "x",
             "--via",
             "batch",
-            "--resume",
             "--emulator",
+            *extra,
         ],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert done.returncode == 2
-    assert "no campaign journal" in done.stderr
+
+
+def test_send_bulk_via_batch_journals_and_resumes_like_per_message_sends(
+    tmp_path: Path, no_credentials: None
+) -> None:
+    """The journal beside the CSV: a second run without --resume is a usage error; with
+    --resume a finished campaign sends nothing and exits 0, with each row's batch id."""
+    path = write_csv(tmp_path, "channel,identity\nSMS,+1\nSMS,+2\n")
+    first = send_bulk_via_batch(path)
+    assert first.returncode == 0, first.stderr
+    again = send_bulk_via_batch(path)
+    assert again.returncode == 2
+    assert "--resume" in again.stderr
+    results = tmp_path / "results.csv"
+    resumed = send_bulk_via_batch(path, "--resume", "--results", str(results))
+    assert resumed.returncode == 0, resumed.stderr
+    with results.open(newline="", encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert {r["outcome"] for r in written} == {"sent"}
+    assert len({r["batch_id"] for r in written}) == 1
+    assert "" not in {r["batch_id"] for r in written}

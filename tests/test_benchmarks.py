@@ -36,6 +36,7 @@ def test_quick_benchmark_run_produces_every_figure() -> None:
     assert (batches["batch_rows"], batches["batch_requests"]) == (2_000, 2)
     assert batches["message_requests"] == batches["message_rows"] == 200
     assert batches["ratio"] > 0
+    assert batches["journal_ratio"] > 0
     assert "| send_many via batches |" in (bench.RESULTS / "quick.md").read_text()
     assert results["tracing"]["ratio"] > 0
     assert "tracing hook without a provider" in (bench.RESULTS / "quick.md").read_text()

@@ -19,7 +19,7 @@ from typing import Any
 
 from .._config import AuthMethod, ClientConfig
 from .._core.call import Reported
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, SerializationError
 from .._http.transport import Transport
 from .._serde import UnknownVariant, structure, unstructure
 from ..models import (
@@ -131,13 +131,20 @@ def as_recipient_and_param(item: RecipientAndParam | Recipient) -> RecipientAndP
 
 def read_batches(data: Any) -> builtins.list[Batch]:
     """The batches of a status-by-metadata answer: a bare JSON array (as the .NET fork
-    reads it), or an object holding one (``{"batches": [...]}``); catalog §8.6 leaves the
-    container open. ``null`` or ``{}`` is no batch."""
+    reads it), or an object holding one (``{"batches": [...]}``, or its only array);
+    catalog §8.6 leaves the container open. ``null`` or an object without an array is no
+    batch; an object with several arrays, none named ``batches``, is not understood
+    (``SerializationError``: "no batch" would be a guess)."""
     if data is None:
         return []
     if isinstance(data, Mapping):
         lists = [value for value in data.values() if isinstance(value, list)]
-        items = data.get("batches", lists[0] if len(lists) == 1 else [])
+        if "batches" not in data and len(lists) > 1:
+            raise SerializationError(
+                f"a status-by-metadata answer with {len(lists)} arrays and none named "
+                "'batches': which one holds the batches is unknown"
+            )
+        items = data.get("batches", lists[0] if lists else [])
     else:
         items = data
     return structure(items, builtins.list[Batch])

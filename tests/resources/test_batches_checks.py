@@ -8,6 +8,7 @@ import pytest
 
 from conversation_async import ClientConfig, ConfigurationError, ConversationClient
 from conversation_async._config import config_from_env
+from conversation_async._errors import SerializationError
 from conversation_async._resources._batches import check_send_batch, read_batches
 from conversation_async.models import (
     AppMessage,
@@ -157,3 +158,11 @@ def test_read_batches_accepts_a_bare_array_or_a_wrapping_object() -> None:
     assert [b.batch_id for b in read_batches({"items": [item], "count": 1})] == ["B"]
     assert read_batches(None) == []
     assert read_batches({}) == []
+
+
+@pytest.mark.parametrize("answer", [{"a": [], "b": []}, "batches", 42])
+def test_read_batches_refuses_an_answer_it_cannot_place(answer: object) -> None:
+    """Several arrays none named 'batches', or no JSON container at all: an error, not an
+    empty list (a journaled batch campaign would read "no batch" as "safe to resend")."""
+    with pytest.raises(SerializationError):
+        read_batches(answer)

@@ -1,0 +1,106 @@
+"""Campaign journals for bulk sends through the Batch API.
+
+A batch row is journaled like a per-message row (:class:`~._journal.Journal`) plus a
+:class:`~._core.batch_campaign.BatchMark` (its batch request's tag, its position there,
+the batch id once known), written in the same transaction as the row's state.
+:class:`SqliteBatchJournal` keeps the marks in a second table of the same SQLite file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from ._core.batch_campaign import BatchMark
+from ._core.campaign import JournalEntry
+from ._journal import _UPSERT, JournalInfo, SqliteJournal, _begin, _row
+
+__all__ = ["BatchJournal", "BeginRow", "Known", "SqliteBatchJournal"]
+
+
+BeginRow = tuple[str, str, float]
+"""``(key, fingerprint, attempted_at)`` of a row to begin."""
+Known = tuple[JournalEntry | None, BatchMark | None]
+"""A row's entry and mark from an earlier run (None, None: a new row)."""
+
+
+@runtime_checkable
+class BatchJournal(Protocol):
+    """Where a campaign sent through batches keeps its rows. Calls take many rows at once
+    (a batch request's, or a chunk of input); each call's writes must be durable, all
+    together, when its coroutine returns."""
+
+    async def open(self) -> JournalInfo:
+        """Open (creating if needed) and start a new run of the campaign."""
+
+    async def begin_batch(self, rows: Sequence[BeginRow]) -> list[Known]:
+        """:meth:`~._journal.Journal.begin` for each row, plus its mark from an earlier run
+        (None for a row never seen, or never put in a batch request)."""
+
+    async def record_batch(self, rows: Sequence[tuple[JournalEntry, BatchMark | None]]) -> None:
+        """Store each entry and mark (None: no mark) as its row's state."""
+
+    async def aclose(self) -> None:
+        """Write what is pending and release the store."""
+
+
+_MARKS = """CREATE TABLE IF NOT EXISTS batch_marks (
+    key TEXT PRIMARY KEY, tag TEXT NOT NULL, position INTEGER NOT NULL, batch_id TEXT
+)"""
+_SELECT_MARK = "SELECT tag, position, batch_id FROM batch_marks WHERE key = ?"
+_UPSERT_MARK = (
+    "INSERT OR REPLACE INTO batch_marks (key, tag, position, batch_id) VALUES (?, ?, ?, ?)"
+)
+_DELETE_MARK = "DELETE FROM batch_marks WHERE key = ?"
+
+
+class SqliteBatchJournal(SqliteJournal):
+    """A :class:`~._journal.SqliteJournal` that also keeps each row's batch mark (in a
+    second table of the same file); what ``send_many(..., via="batch", journal=PATH)``
+    opens."""
+
+    def __repr__(self) -> str:
+        return f"SqliteBatchJournal({str(self.path)!r})"
+
+    def _connect(self) -> tuple[sqlite3.Connection, JournalInfo]:
+        db, info = super()._connect()
+        try:
+            db.execute(_MARKS)
+        except BaseException:
+            db.close()
+            raise
+        return db, info
+
+    async def begin_batch(self, rows: Sequence[BeginRow]) -> list[Known]:
+        run = self._run
+        rows = list(rows)
+
+        def begin(db: sqlite3.Connection) -> list[Known]:
+            known: list[Known] = []
+            for key, fingerprint, attempted_at in rows:
+                earlier = _begin(db, run, key, fingerprint, attempted_at)
+                if earlier is None:
+                    known.append((None, None))
+                    continue
+                found = db.execute(_SELECT_MARK, (key,)).fetchone()
+                known.append((earlier, None if found is None else BatchMark(*found)))
+            return known
+
+        return await self._submit(begin)  # type: ignore[no-any-return]
+
+    async def record_batch(self, rows: Sequence[tuple[JournalEntry, BatchMark | None]]) -> None:
+        entries = [_row(entry) for entry, _ in rows]
+        marks = [
+            (entry.key, mark.tag, mark.position, mark.batch_id)
+            for entry, mark in rows
+            if mark is not None
+        ]
+        unmarked = [(entry.key,) for entry, mark in rows if mark is None]
+
+        def record(db: sqlite3.Connection) -> None:
+            db.executemany(_UPSERT, entries)
+            db.executemany(_UPSERT_MARK, marks)
+            db.executemany(_DELETE_MARK, unmarked)
+
+        await self._submit(record)
