@@ -34,6 +34,10 @@ FAULTS_PATH: Final = CONTROL_PREFIX + "/faults"
 """``GET``: the fault plans; ``POST``: set one route's plan; ``DELETE``: clear plans."""
 RATE_LIMIT_PATH: Final = CONTROL_PREFIX + "/rate-limit"
 """``GET`` / ``PUT``: the project's rate limit (``null`` = unlimited)."""
+BATCH_SETTINGS_PATH: Final = CONTROL_PREFIX + "/batch-settings"
+"""``GET``: the Batch API settings; ``PATCH``: change some; ``DELETE``: back to defaults."""
+CLOCK_PATH: Final = CONTROL_PREFIX + "/clock"
+"""``GET``: the batch scheduling clock; ``POST``: move a manual clock forward."""
 
 Problems = list[tuple[str, str]]
 
