@@ -70,8 +70,9 @@ class UlidFactory:
         return self._stem + _PAIRS[value & 1023]
 
 
-_SECOND: list[Any] = [-1, ""]
-"""The last second :func:`format_time` wrote, and its text up to the fraction."""
+_LAST_SECOND: list[tuple[int, str]] = [(-1, "")]
+"""The last second :func:`format_time` wrote and its text up to the fraction, as one
+tuple replaced whole (emulators in several threads never see half an update)."""
 
 
 def format_time(moment: datetime) -> str:
@@ -82,12 +83,12 @@ def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         return moment.isoformat(timespec="microseconds") + "Z"
     second, fraction = divmod(micros(moment), 1_000_000)
-    cached = _SECOND
-    if second != cached[0]:
+    cached, text = _LAST_SECOND[0]
+    if second != cached:
         whole = (_EPOCH + timedelta(seconds=second)).replace(tzinfo=None)
-        cached[1] = whole.isoformat(timespec="seconds") + "."
-        cached[0] = second
-    return f"{cached[1]}{fraction:06d}Z"
+        text = whole.isoformat(timespec="seconds") + "."
+        _LAST_SECOND[0] = (second, text)
+    return f"{text}{fraction:06d}Z"
 
 
 def micros(moment: datetime) -> int:
