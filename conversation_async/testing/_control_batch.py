@@ -10,7 +10,6 @@ is applied, so a refused update changes nothing.
 
 from __future__ import annotations
 
-import math
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import attrs
 
 from ._batch_rules import BatchSettings, time_json
 from ._clock import Clock, ManualClock
-from ._control import ControlError, Problems
+from ._control import ControlError, Problems, is_number
 from ._params import parse_time
 
 _HINTS: Final = get_type_hints(BatchSettings)
@@ -33,10 +32,6 @@ _MAX_SECONDS: Final = 10**9
 
 class _Refused(ValueError):
     """A value that does not fit a setting's type; the message says what would."""
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _convert(hint: Any, value: object) -> Any:
@@ -67,7 +62,7 @@ def _convert(hint: Any, value: object) -> Any:
             raise _Refused("must be a whole number")
         return value
     if hint in (float, timedelta):  # every duration and delay of the settings
-        if not (_is_number(value) and 0 <= value <= _MAX_SECONDS):  # type: ignore[operator]
+        if not (is_number(value) and 0 <= value <= _MAX_SECONDS):  # type: ignore[operator]
             raise _Refused(f"must be a number of seconds within 0..{_MAX_SECONDS:g}")
         return float(value) if hint is float else timedelta(seconds=value)  # type: ignore[arg-type]
     raise TypeError(f"no JSON form for a setting of type {hint!r}")  # a new kind of setting
@@ -139,9 +134,7 @@ def parse_clock_move(body: Mapping[str, Any]) -> ClockMove:
     if sum(key in body for key in _CLOCK_KEYS) != 1:
         problems.append(("advance", "give exactly one of advance (seconds) or to (a time)"))
     advance: Any = body.get("advance")
-    if "advance" in body and not (
-        _is_number(advance) and math.isfinite(advance) and 0 <= advance <= _MAX_SECONDS
-    ):
+    if "advance" in body and not (is_number(advance) and 0 <= advance <= _MAX_SECONDS):
         problems.append(("advance", f"must be a number of seconds within 0..{_MAX_SECONDS:g}"))
     moment = parse_time(body.get("to"))
     if "to" in body and moment is None:
