@@ -12,13 +12,20 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conversation_async import ConversationClient
 from conversation_async.callbacks import MessageInboundEvent
-from conversation_async.models import ChannelRecipientIdentity, IdentifiedRecipient, TextMessage
+from conversation_async.models import (
+    ChannelRecipientIdentity,
+    IdentifiedRecipient,
+    RecipientAndParam,
+    TextMessage,
+)
 from conversation_async.testing import Emulator
 from conversation_async.testing._control_cli import (
     ControlCall,
@@ -118,6 +125,31 @@ def parsed(*argv: str) -> ControlCall:
         ("rate-limit", ControlCall("GET", "/_emulator/rate-limit")),
         ("rate-limit 800", ControlCall("PUT", "/_emulator/rate-limit", {"rate_limit": 800.0})),
         ("rate-limit none", ControlCall("PUT", "/_emulator/rate-limit", {"rate_limit": None})),
+        ("batch-settings", ControlCall("GET", "/_emulator/batch-settings")),
+        (
+            "batch-settings missing_parameter=reject processing_delay=0.5 enabled=false"
+            " send_after_rounding=null 'cancel_metadata_shapes=[\"camel\"]'",
+            ControlCall(
+                "PATCH",
+                "/_emulator/batch-settings",
+                {
+                    "missing_parameter": "reject",
+                    "processing_delay": 0.5,
+                    "enabled": False,
+                    "send_after_rounding": None,
+                    "cancel_metadata_shapes": ["camel"],
+                },
+            ),
+        ),
+        ("batch-settings --defaults", ControlCall("DELETE", "/_emulator/batch-settings")),
+        ("clock", ControlCall("GET", "/_emulator/clock")),
+        ("clock --advance 90", ControlCall("POST", "/_emulator/clock", {"advance": 90.0})),
+        ("clock --advance 5m", ControlCall("POST", "/_emulator/clock", {"advance": 300.0})),
+        ("clock --advance 2h", ControlCall("POST", "/_emulator/clock", {"advance": 7200.0})),
+        (
+            "clock --to 2030-01-02T00:00:00Z",
+            ControlCall("POST", "/_emulator/clock", {"to": "2030-01-02T00:00:00Z"}),
+        ),
     ],
 )
 def test_command_lines_become_control_api_requests(argv: str, expected: ControlCall) -> None:
@@ -133,12 +165,39 @@ def test_command_lines_become_control_api_requests(argv: str, expected: ControlC
         ["faults", "--clear", "--rate", "0.2"],
         ["webhooks", "--add", "http://h/cb", "--app-id", "A"],
         ["webhooks", "--trigger", "MESSAGE_INBOUND"],
+        ["batch-settings", "--defaults", "enabled=true"],
     ],
 )
 def test_incoherent_command_lines_are_refused_before_any_request(argv: list[str]) -> None:
     """Options that do not make one request are an error, not a guess."""
     with pytest.raises(ValueError, match="--"):
         parsed(*argv)
+
+
+def test_a_setting_given_twice_is_refused() -> None:
+    """``enabled=true enabled=false`` is an error, not last-one-wins."""
+    with pytest.raises(ValueError, match="once"):
+        parsed("batch-settings", "enabled=true", "enabled=false")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["batch-settings", "enabled"],
+        ["clock", "--advance", "soon"],
+        ["clock", "--advance", "-5m"],
+        ["clock", "--advance", "5m", "--to", "2030-01-02T00:00:00Z"],
+    ],
+)
+def test_malformed_arguments_are_usage_errors(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A setting without ``=``, a duration that is not one, or two clock moves at once
+    exit 2 with argparse's usage message."""
+    with pytest.raises(SystemExit) as raised:
+        build_parser(PROG).parse_args(argv)
+    assert raised.value.code == 2
+    assert "error:" in capsys.readouterr().err
 
 
 def test_ledger_lines_show_time_id_correlation_recipient_and_content() -> None:
@@ -181,6 +240,21 @@ def test_ledger_lines_show_time_id_correlation_recipient_and_content() -> None:
             "faults",
             {"plans": {"SendMessage": {"rate": 0.2, "modes": {"status_503": 1.0}}}},
             "SendMessage  rate 0.2  status_503=1",
+        ),
+        (
+            "batch-settings",
+            {"enabled": True, "missing_parameter": "literal", "send_after_rounding": None},
+            'enabled              true\nmissing_parameter    "literal"\nsend_after_rounding  null',
+        ),
+        (
+            "clock",
+            {"now": "2030-01-01T00:05:00Z", "manual": True},
+            "clock: 2030-01-01T00:05:00Z (manual)",
+        ),
+        (
+            "clock",
+            {"now": "2026-01-01T12:00:00.5Z", "manual": False},
+            "clock: 2026-01-01T12:00:00.5Z (system)",
         ),
     ],
 )
@@ -376,3 +450,46 @@ async def test_a_bot_in_another_process_is_driven_from_the_shell() -> None:
     assert reply["request"]["recipient"]["identified_by"]["channel_identities"] == [
         {"channel": "SMS", "identity": "+46700000001"}
     ]
+
+
+async def test_a_scheduled_batch_is_sent_when_the_shell_moves_the_clock() -> None:
+    """``emulator --manual-clock START``: ``batch-settings`` changes a setting, a client
+    schedules a batch two hours ahead, and ``clock --advance 2h`` makes it due: when the
+    command returns the batch is PROCESSED and its messages are in the ledger."""
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    argv = ["-m", "conversation_async", "emulator", "--port", "0"]
+    async with running(*argv, "--manual-clock", start.isoformat()) as server:
+        url = ["--url", server.announced]
+        status, out, err = await cli("batch-settings", "message_index_base=1", *url)
+        assert status == 0, err
+        assert ["message_index_base", "1"] in [line.split() for line in out.splitlines()]
+        async with ConversationClient(
+            "emulator-project",
+            "emulator-client",
+            "emulator-secret",
+            conversation_url=server.announced,
+            batch_url=server.announced + "/batch",
+            auth_url=server.announced + "/oauth2/token",
+        ) as client:
+            sent = await client.batches.send(
+                app_id="APP",
+                message=TextMessage(text="Hi ${name}"),
+                recipients=[
+                    RecipientAndParam(
+                        recipient=IdentifiedRecipient.of(("SMS", f"+4670000000{i}")),
+                        parameters={"name": f"N{i}"},
+                    )
+                    for i in range(3)
+                ],
+                send_after=start + timedelta(hours=2),
+            )
+            assert (await client.batches.get(batch_id=sent.batch_id)).status == "SCHEDULED"
+            status, out, err = await cli("clock", "--advance", "2h", *url)
+            assert (status, out.strip()) == (
+                0,
+                f"clock: {sent.send_after:%Y-%m-%dT%H:%M:%S}Z (manual)",
+            ), err
+            assert (await client.batches.get(batch_id=sent.batch_id)).status == "PROCESSED"
+        status, out, err = await cli("ledger", "--json", *url)
+    texts = [entry["request"]["message"] for entry in json.loads(out)["entries"]]
+    assert texts == [{"text_message": {"text": f"Hi N{i}"}} for i in range(3)]

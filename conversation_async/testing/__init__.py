@@ -11,7 +11,8 @@ The emulator works on plain JSON, independently of the SDK's models.
 
 Standalone, ``python -m conversation_async.testing`` (or ``python -m conversation_async
 emulator``) serves it for other processes, which drive it through a control API under
-``/_emulator/`` (inbound messages, webhooks, ledger, faults, rate limit) or the matching
+``/_emulator/`` (inbound messages, webhooks, ledger, faults, rate limit, Batch API
+settings, the batch clock) or the matching
 sub-commands; see ``conversation_async.testing.__main__``.
 """
 

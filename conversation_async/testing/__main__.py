@@ -4,7 +4,8 @@
 conversation_async emulator [serve] ...``) serves until SIGINT or SIGTERM, then shuts down
 cleanly (exit status 0). ``--seed``, ``--rate-limit`` and ``--fault ROUTE:RATE``
 (repeatable, every fault mode equally likely) let benchmarks run a faulty emulator in
-another process.
+another process; ``--manual-clock [START]`` schedules batches on a clock that moves only
+through the control API (``clock --advance``).
 
 Control API: besides the Sinch API, the emulator serves JSON endpoints under
 ``/_emulator/`` (no credentials) so that a test or a shell in another process can drive it,
@@ -31,6 +32,16 @@ each doing what one :class:`Emulator` method does in-process:
                                            {MODE: weight}, slow_seconds?, retry_after?}``
 ``DELETE /_emulator/faults[?route=R]``     ``clear_faults``: one route's plan, or all
 ``GET | PUT /_emulator/rate-limit``        ``{"rate_limit": RPS | null}`` (null: no limit)
+``GET  /_emulator/batch-settings``         ``batch_settings``: every ``BatchSettings`` field
+                                           by name (durations in seconds)
+``PATCH /_emulator/batch-settings``        ``{name: value, ...}``: the named settings
+                                           change, all or none; answers every setting
+``DELETE /_emulator/batch-settings``       every setting back to its default
+``GET  /_emulator/clock``                  ``{"now": RFC 3339, "manual": bool}``
+``POST /_emulator/clock``                  ``{"advance": seconds}`` or ``{"to": time}``:
+                                           move a manual clock (``--manual-clock``);
+                                           answers once the batches it made due have left
+                                           SCHEDULED
 =========================================  =================================================
 
 Bad input is a 400 in Sinch's error envelope whose ``message`` says what is wrong (field
@@ -40,8 +51,9 @@ The same from a shell, against ``--url`` (default ``http://127.0.0.1:9000``):
 ``inject-inbound --app-id APP --channel WHATSAPP --identity +46700000001 --text hi``,
 ``ledger [--offset N] [--limit M] [--clear]``, ``webhooks [--add TARGET --app-id APP
 --trigger MESSAGE_INBOUND [--secret S]]``, ``faults [--route R --rate 0.2 [--mode
-STATUS_503[=W]]... | --clear [--route R]]``, ``rate-limit [800 | none]``; each takes
-``--json`` to print the answer as JSON. Exit status: 0, 1 when the emulator cannot be
+STATUS_503[=W]]... | --clear [--route R]]``, ``rate-limit [800 | none]``,
+``batch-settings [NAME=VALUE ... | --defaults]``, ``clock [--advance 5m | --to TIME]``;
+each takes ``--json`` to print the answer as JSON. Exit status: 0, 1 when the emulator cannot be
 reached, 2 for bad input (refused by the emulator, or by the command line).
 """
 
@@ -52,10 +64,14 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Final
 
+from ._batch_rules import time_json
+from ._clock import ManualClock
 from ._control_cli import COMMANDS
 from ._control_cli import main as control_main
+from ._params import parse_time
 from ._plans import FaultPlan
 from ._server import ROUTE_NAMES, Emulator
 
@@ -83,6 +99,17 @@ def _rate(value: str) -> float:
     if not rate > 0:
         raise argparse.ArgumentTypeError(f"must be a number above 0, got {value!r}")
     return rate
+
+
+_MANUAL_START: Final = "2030-01-01T00:00:00Z"
+
+
+def _moment(value: str) -> datetime:
+    """An RFC 3339 time with a time zone."""
+    moment = parse_time(value)
+    if moment is None:
+        raise argparse.ArgumentTypeError(f"expected an RFC 3339 time such as {_MANUAL_START}")
+    return moment
 
 
 PROG: Final = "python -m conversation_async.testing"
@@ -120,6 +147,16 @@ def parse_args(argv: Sequence[str] | None = None, prog: str = PROG) -> argparse.
         help="API requests per second before 429 (default: unlimited)",
     )
     parser.add_argument(
+        "--manual-clock",
+        nargs="?",
+        const=_MANUAL_START,
+        default=None,
+        type=_moment,
+        metavar="START",
+        help="schedule batches on a clock that moves only when told (the clock "
+        "sub-command); START is an RFC 3339 time (default %(const)s)",
+    )
+    parser.add_argument(
         "--fault",
         type=_fault,
         action="append",
@@ -146,6 +183,7 @@ async def serve(args: argparse.Namespace) -> None:
         latency=args.latency_ms / 1000.0,
         seed=args.seed,
         rate_limit=args.rate_limit,
+        clock=None if args.manual_clock is None else ManualClock(args.manual_clock),
     ) as emulator:
         emulator._batch.freeze_stored = True  # a process of its own (see BatchRuntime)
         for route, rate in args.fault:
@@ -160,7 +198,9 @@ async def serve(args: argparse.Namespace) -> None:
             f"client_secret={emulator.client_secret}",
             flush=True,
         )
-        print(f"Batch API (beta) at {emulator.batch_url}", flush=True)
+        manual = isinstance(emulator.clock, ManualClock)
+        clock = f" (manual clock at {time_json(emulator.clock.now())})" if manual else ""
+        print(f"Batch API (beta) at {emulator.batch_url}{clock}", flush=True)
         await stop.wait()
 
 

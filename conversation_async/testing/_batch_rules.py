@@ -31,6 +31,7 @@ __all__ = [
     "status_payload",
     "substitute",
     "substitution",
+    "time_json",
     "transition",
     "validate_send_batch",
 ]
@@ -201,7 +202,10 @@ def validate_send_batch(body: Mapping[str, Any], settings: BatchSettings) -> Vio
         )
     else:
         for index, item in enumerate(items):
-            problems.extend(_validate_item(item, f"recipient_and_params[{index}]", settings))
+            found = _validate_item(item, settings)
+            if found:  # field names are built for the recipients with problems only
+                field = f"recipient_and_params[{index}]"
+                problems.extend((f"{field}.{name}" if name else field, why) for name, why in found)
     for name in ("batch_metadata", "message_metadata", "conversation_metadata"):
         problems.extend(_string_map(body.get(name), name))
     problems.extend(_string_map(body.get("channel_properties"), "channel_properties"))
@@ -226,16 +230,18 @@ def validate_send_batch(body: Mapping[str, Any], settings: BatchSettings) -> Vio
     return problems
 
 
-def _validate_item(item: object, field: str, settings: BatchSettings) -> Violations:
+def _validate_item(item: object, settings: BatchSettings) -> Violations:
+    """The problems of one ``recipient_and_params`` item, fields named within the item
+    (``""``: the item itself)."""
     if not isinstance(item, dict):
-        return [(field, "must be an object")]
-    problems = _validate_recipient(item.get("recipient"), f"{field}.recipient")
+        return [("", "must be an object")]
+    problems = _validate_recipient(item.get("recipient"), "recipient")
     for name in ("parameters", "message_metadata", "conversation_metadata"):
-        problems.extend(_string_map(item.get(name), f"{field}.{name}"))
+        value = item.get(name)
+        if value is not None:
+            problems.extend(_string_map(value, name))
     if settings.unknown_fields == "reject":
-        problems.extend(
-            (f"{field}.{key}", "unknown field") for key in item if key not in RECIPIENT_FIELDS
-        )
+        problems.extend((key, "unknown field") for key in item if key not in RECIPIENT_FIELDS)
     return problems
 
 
@@ -275,18 +281,7 @@ def _filler(value: Any, missing: str) -> Filler | None:
     if isinstance(value, str):
         if "${" not in value or not _PLACEHOLDER.search(value):
             return None
-        empty = missing == "empty"
-
-        def fill_string(parameters: Mapping[str, str]) -> str:
-            def fill(match: re.Match[str]) -> str:
-                name = match.group(1)
-                if name in parameters:
-                    return parameters[name]
-                return "" if empty else match.group(0)
-
-            return _PLACEHOLDER.sub(fill, value)
-
-        return fill_string
+        return _string_filler(value, missing == "empty")
     if isinstance(value, dict):
         parts = {key: _filler(item, missing) for key, item in value.items()}
         filled = {key: part for key, part in parts.items() if part is not None}
@@ -309,6 +304,20 @@ def _filler(value: Any, missing: str) -> Filler | None:
             constant if item is None else item(parameters) for item, constant in fillers
         ]
     return None
+
+
+def _string_filler(value: str, empty: bool) -> Filler:
+    """The filler of a string holding placeholders: split once into literal parts and
+    names, so a recipient costs one lookup per name and one ``str.format``."""
+    pieces = _PLACEHOLDER.split(value)  # literal, name, literal, name, ..., literal
+    names = pieces[1::2]
+    template = "{}".join(part.replace("{", "{{").replace("}", "}}") for part in pieces[0::2])
+    unfilled = ["" if empty else f"${{{name}}}" for name in names]
+    pairs = list(zip(names, unfilled, strict=True))
+    if len(pairs) == 1:
+        ((name, default),) = pairs
+        return lambda parameters: template.format(parameters.get(name, default))
+    return lambda parameters: template.format(*[parameters.get(n, d) for n, d in pairs])
 
 
 def substitute(value: Any, parameters: Mapping[str, str], *, missing: str = "literal") -> Any:
@@ -349,6 +358,13 @@ def metadata_string(metadata: Mapping[str, str]) -> str:
 
 
 # -- send_after, status ------------------------------------------------------------------
+
+
+def time_json(moment: datetime) -> str:
+    """RFC 3339 UTC with ``Z``, fractional seconds only when there are some (as batch
+    answers and callbacks show ``send_after``)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 

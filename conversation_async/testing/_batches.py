@@ -20,7 +20,6 @@ import contextlib
 import copy
 import gc
 from collections.abc import Coroutine, Iterator
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
@@ -36,6 +35,7 @@ from ._batch_rules import (
     schedule,
     status_payload,
     substitution,
+    time_json,
     transition,
     validate_send_batch,
 )
@@ -69,12 +69,6 @@ _PASSED_ON: Final = (
 )
 """Batch request fields every generated message is sent with."""
 _SETTLE_POLL: Final = 0.005
-
-
-def _time_json(moment: datetime) -> str:
-    """RFC 3339 UTC, fractional seconds only when there are some."""
-    text = moment.astimezone(UTC).replace(tzinfo=None).isoformat()
-    return text + "Z"
 
 
 async def _read_large_object(request: web.Request) -> dict[str, Any]:
@@ -205,9 +199,9 @@ class BatchRoutes(RouteProvider):
             raise invalid_argument(problems)
         batch_id = self._store.new_id()
         if effective is not None:
-            shown: str | None = _time_json(effective)
+            shown: str | None = time_json(effective)
         elif settings.immediate_send_after == "accepted_time":
-            shown = _time_json(now)
+            shown = time_json(now)
         else:
             shown = None
         batch = StoredBatch(
@@ -279,17 +273,25 @@ class BatchRoutes(RouteProvider):
         base = settings.message_index_base
         message_metadata = body.get("message_metadata")
         conversation_metadata = body.get("conversation_metadata")
+        # What a recipient without metadata of its own gets, made once and shared.
+        common_metadata = metadata_string(merge_metadata(message_metadata, None, batch_id))
+        common_conversation = merge_metadata(conversation_metadata, None, batch_id)
         for index, item in enumerate(body["recipient_and_params"]):
-            merged = merge_metadata(message_metadata, item.get("message_metadata"), batch_id)
-            conversation = merge_metadata(
-                conversation_metadata, item.get("conversation_metadata"), batch_id
+            own = item.get("message_metadata")
+            own_conversation = item.get("conversation_metadata")
+            conversation = (
+                merge_metadata(conversation_metadata, own_conversation, batch_id)
+                if own_conversation
+                else common_conversation
             )
             send = {
                 "app_id": batch.app_id,
                 "recipient": item["recipient"],
                 "message": fill(item.get("parameters") or {}),
                 **shared,
-                "message_metadata": metadata_string(merged),
+                "message_metadata": metadata_string(merge_metadata(message_metadata, own, batch_id))
+                if own
+                else common_metadata,
                 "conversation_metadata": conversation,
             }
             extra = (
@@ -314,11 +316,11 @@ class BatchRoutes(RouteProvider):
         payload = status_payload(
             batch.batch_id,
             batch.status,
-            _time_json(batch.send_after) if batch.send_after is not None else None,
+            time_json(batch.send_after) if batch.send_after is not None else None,
             batch.meta_data,
         )
         stage = ("BATCH_STATUS_UPDATE", "batch_status_update_notification", payload)
-        self._callbacks.notify(batch.app_id, [stage], Envelope(_time_json(batch.accepted)))
+        self._callbacks.notify(batch.app_id, [stage], Envelope(time_json(batch.accepted)))
 
     async def cancel(self, request: web.Request) -> web.Response:
         """CancelBatch: a SCHEDULED batch (by ID or metadata) becomes CANCELLED; anything
@@ -463,19 +465,32 @@ async def batches_settled(
     """Wait until no batch is due but unprocessed and no contact job runs."""
 
     def busy() -> bool:
-        if runtime.jobs:
-            return True
-        now = runtime.clock.now()
-        return any(
-            batch.status == "READY"
-            or (
-                batch.status == "SCHEDULED"
-                and batch.send_after is not None
-                and batch.send_after <= now
-            )
-            for batch in batches.values()
+        return (
+            bool(runtime.jobs)
+            or any(batch.status == "READY" for batch in batches.values())
+            or _due_but_scheduled(runtime, batches)
         )
 
     async with asyncio.timeout(timeout):
         while busy():  # noqa: ASYNC110 - polled: readiness comes from the clock and the store
             await asyncio.sleep(_SETTLE_POLL)
+
+
+async def due_batches_woken(
+    runtime: BatchRuntime,
+    batches: dict[str, StoredBatch],
+    timeout: float,  # noqa: ASYNC109 - a deadline, as batches_settled
+) -> None:
+    """Wait until no batch due by the clock is still SCHEDULED: each has become READY
+    (and, without a ``processing_delay``, PROCESSED). For a clock just moved forward."""
+    async with asyncio.timeout(timeout):
+        while _due_but_scheduled(runtime, batches):  # noqa: ASYNC110 - polled, as above
+            await asyncio.sleep(_SETTLE_POLL)
+
+
+def _due_but_scheduled(runtime: BatchRuntime, batches: dict[str, StoredBatch]) -> bool:
+    now = runtime.clock.now()
+    return any(
+        batch.status == "SCHEDULED" and batch.send_after is not None and batch.send_after <= now
+        for batch in batches.values()
+    )

@@ -34,6 +34,10 @@ FAULTS_PATH: Final = CONTROL_PREFIX + "/faults"
 """``GET``: the fault plans; ``POST``: set one route's plan; ``DELETE``: clear plans."""
 RATE_LIMIT_PATH: Final = CONTROL_PREFIX + "/rate-limit"
 """``GET`` / ``PUT``: the project's rate limit (``null`` = unlimited)."""
+BATCH_SETTINGS_PATH: Final = CONTROL_PREFIX + "/batch-settings"
+"""``GET``: the Batch API settings; ``PATCH``: change some; ``DELETE``: back to defaults."""
+CLOCK_PATH: Final = CONTROL_PREFIX + "/clock"
+"""``GET``: the batch scheduling clock; ``POST``: move a manual clock forward."""
 
 Problems = list[tuple[str, str]]
 
@@ -55,7 +59,8 @@ def _unknown_keys(body: Mapping[str, Any], allowed: Sequence[str]) -> Problems:
     ]
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> bool:
+    """An int or a float, not a bool (JSON's true is not 1 here)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -181,20 +186,20 @@ def parse_fault(body: Mapping[str, Any]) -> tuple[str, FaultPlan]:
     route = body.get("route")
     if not isinstance(route, str) or not route:
         problems.append(("route", "required, a route name such as SendMessage"))
-    if not _is_number(body.get("rate")):
+    if not is_number(body.get("rate")):
         problems.append(("rate", "required, a number within 0..1"))
     modes = body.get("modes")
     weights: dict[FaultMode | str, float] | None = None
     if modes is not None:
         known = {mode.value: mode for mode in FaultMode}
-        if not isinstance(modes, dict) or not all(_is_number(w) for w in modes.values()):
+        if not isinstance(modes, dict) or not all(is_number(w) for w in modes.values()):
             problems.append(("modes", "must be an object of fault mode -> weight"))
         elif unknown := [str(name) for name in modes if str(name).lower() not in known]:
             names = ", ".join(mode.name for mode in FaultMode)
             problems.append(("modes", f"unknown mode(s) {', '.join(unknown)}; expected {names}"))
         else:
             weights = {known[str(name).lower()]: weight for name, weight in modes.items()}
-    if "slow_seconds" in body and not _is_number(body["slow_seconds"]):
+    if "slow_seconds" in body and not is_number(body["slow_seconds"]):
         problems.append(("slow_seconds", "must be a number of seconds"))
     if "retry_after" in body and not isinstance(body["retry_after"], str):
         problems.append(("retry_after", 'must be a string such as "0.05"'))
@@ -232,7 +237,7 @@ def parse_rate_limit(body: Mapping[str, Any]) -> float | None:
     if "rate_limit" not in body:
         problems.append(("rate_limit", "required: a number above 0, or null for no limit"))
     value = body.get("rate_limit")
-    if value is not None and not (_is_number(value) and 0 < value < math.inf):
+    if value is not None and not (is_number(value) and 0 < value < math.inf):
         problems.append(("rate_limit", "must be a finite number above 0, or null for no limit"))
     if problems:
         raise ControlError(problems)

@@ -1,9 +1,10 @@
 """The emulator's control sub-commands: drive a running emulator from a shell.
 
-``inject-inbound``, ``ledger``, ``webhooks``, ``faults`` and ``rate-limit`` each turn their
-arguments into one request to the control API (:func:`control_call`) and its answer into
-text (:func:`render`), both pure; :func:`call` is the only I/O, a blocking ``urllib``
-request: a one-shot command needs no event loop or connection pool.
+``inject-inbound``, ``ledger``, ``webhooks``, ``faults``, ``rate-limit``, ``batch-settings``
+and ``clock`` each turn their arguments into one request to the control API
+(:func:`control_call`) and its answer into text (:func:`render`), both pure;
+:func:`call` is the only I/O, a blocking ``urllib`` request: a one-shot command needs no
+event loop or connection pool.
 """
 
 from __future__ import annotations
@@ -18,11 +19,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ._control import FAULTS_PATH, INBOUND_PATH, LEDGER_PATH, RATE_LIMIT_PATH, WEBHOOKS_PATH
+from ._control import (
+    BATCH_SETTINGS_PATH,
+    CLOCK_PATH,
+    FAULTS_PATH,
+    INBOUND_PATH,
+    LEDGER_PATH,
+    RATE_LIMIT_PATH,
+    WEBHOOKS_PATH,
+)
 
 DEFAULT_URL: Final = "http://127.0.0.1:9000"
 """Where ``python -m conversation_async emulator`` listens by default."""
-COMMANDS: Final = ("inject-inbound", "ledger", "webhooks", "faults", "rate-limit")
+COMMANDS: Final = (
+    "inject-inbound",
+    "ledger",
+    "webhooks",
+    "faults",
+    "rate-limit",
+    "batch-settings",
+    "clock",
+)
 
 EXIT_UNREACHABLE: Final = 1
 """The emulator could not be reached, or answered an error other than bad input."""
@@ -80,6 +97,34 @@ def _rate_limit(text: str) -> float | None:
         value = 0.0
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number above 0 or none, got {text!r}")
+    return value
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` -> ``(name, value)``: the value read as JSON when it is JSON
+    (``false``, ``0.5``, ``null``, ``["camel"]``), else as the string written."""
+    name, equals, raw = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return name.strip(), value
+
+
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> float:
+    """Seconds, or a number with a unit: ``90``, ``90s``, ``5m``, ``2h``, ``7d``."""
+    unit = _UNITS.get(text[-1:].lower())
+    try:
+        value = float(text[:-1] if unit else text) * (unit or 1)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a duration such as 300, 5m or 2h, got {text!r}")
     return value
 
 
@@ -157,6 +202,34 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     limit.add_argument(
         "value", nargs="?", type=_rate_limit, default=..., metavar="RPS|none", help="new limit"
     )
+
+    settings = commands.add_parser(
+        "batch-settings",
+        parents=[common],
+        help="show or change the Batch API settings (the open questions of the catalog)",
+    )
+    settings.add_argument(
+        "change",
+        nargs="*",
+        type=_setting,
+        metavar="NAME=VALUE",
+        help="a setting to change, e.g. missing_parameter=reject processing_delay=0.5 "
+        "(VALUE is JSON when it parses as JSON, else a string; durations in seconds)",
+    )
+    settings.add_argument(
+        "--defaults", action="store_true", help="put every setting back to its default"
+    )
+
+    clock = commands.add_parser(
+        "clock",
+        parents=[common],
+        help="show the batch scheduling clock, or move a manual one (--manual-clock)",
+    )
+    move = clock.add_mutually_exclusive_group()
+    move.add_argument(
+        "--advance", type=_duration, metavar="DURATION", help="move forward, e.g. 300, 5m, 2h"
+    )
+    move.add_argument("--to", metavar="TIME", help="jump to an RFC 3339 time (not earlier)")
     return parser
 
 
@@ -192,6 +265,23 @@ def control_call(args: argparse.Namespace) -> ControlCall:
         return ControlCall("POST", WEBHOOKS_PATH, body)
     if command == "faults":
         return _faults_call(args)
+    if command == "batch-settings":
+        if args.defaults:
+            if args.change:
+                raise ValueError("--defaults takes no NAME=VALUE")
+            return ControlCall("DELETE", BATCH_SETTINGS_PATH)
+        if not args.change:
+            return ControlCall("GET", BATCH_SETTINGS_PATH)
+        names = [name for name, _ in args.change]
+        if len(set(names)) != len(names):
+            raise ValueError("give each setting once")
+        return ControlCall("PATCH", BATCH_SETTINGS_PATH, dict(args.change))
+    if command == "clock":
+        if args.advance is not None:
+            return ControlCall("POST", CLOCK_PATH, {"advance": args.advance})
+        if args.to is not None:
+            return ControlCall("POST", CLOCK_PATH, {"to": args.to})
+        return ControlCall("GET", CLOCK_PATH)
     if args.value is ...:
         return ControlCall("GET", RATE_LIMIT_PATH)
     return ControlCall("PUT", RATE_LIMIT_PATH, {"rate_limit": args.value})
@@ -274,6 +364,11 @@ def render(command: str, answer: Any) -> str:
             shown = ", ".join(f"{m}={w:g}" for m, w in modes.items()) if modes else "all modes"
             lines.append(f"{route}  rate {plan['rate']:g}  {shown}")
         return "\n".join(lines) or "no fault plans"
+    if command == "batch-settings":
+        width = max(map(len, answer), default=0)
+        return "\n".join(f"{name:<{width}}  {json.dumps(value)}" for name, value in answer.items())
+    if command == "clock":
+        return f"clock: {answer['now']} ({'manual' if answer['manual'] else 'system'})"
     value = answer["rate_limit"]
     return "rate limit: none" if value is None else f"rate limit: {value:g} requests/s"
 

@@ -8,6 +8,7 @@ configured (script, plan, rate limit, token outage) does it take the slow path i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import random
 import time
@@ -21,12 +22,20 @@ from aiohttp import web
 from ._apps import AppRoutes
 from ._auth import TOKEN_PATH, Auth
 from ._batch_rules import BatchSettings
-from ._batches import BATCH_PREFIX, BatchRoutes, BatchRuntime, batches_settled
+from ._batches import (
+    BATCH_PREFIX,
+    BatchRoutes,
+    BatchRuntime,
+    batches_settled,
+    due_batches_woken,
+)
 from ._callbacks import CallbackDelivery, CallbackSender
-from ._clock import Clock, SystemClock
+from ._clock import Clock, ManualClock, SystemClock
 from ._consents import ConsentRoutes
 from ._contacts import ContactRoutes
 from ._control import (
+    BATCH_SETTINGS_PATH,
+    CLOCK_PATH,
     FAULTS_PATH,
     INBOUND_PATH,
     LEDGER_PATH,
@@ -44,6 +53,7 @@ from ._control import (
     parse_webhook,
     rate_limit_json,
 )
+from ._control_batch import clock_json, parse_clock_move, parse_settings_update, settings_json
 from ._conversations import CONTACT_MESSAGE_KEYS, ConversationRoutes
 from ._envelope import ApiError, json_response, not_found
 from ._events import EventRoutes
@@ -94,6 +104,10 @@ and counted in ``requests_seen``: ``Token`` plus the catalog's operationIds (and
 _SHUTDOWN_TIMEOUT: Final = 1.0
 """Seconds ``stop()`` waits for in-flight handlers (e.g. a long scripted delay) before
 cancelling them."""
+
+
+_CLOCK_WAKE_TIMEOUT: Final = 10.0
+"""Seconds ``POST /_emulator/clock`` waits for the batches it made due to wake up."""
 
 
 def _control(handler: Callable[[web.Request], Awaitable[Any]]) -> Handler:
@@ -207,9 +221,10 @@ class Emulator:
     for tests); ``await batches_settled()`` waits for due batches and contact jobs.
 
     Control API: JSON endpoints under ``/_emulator/`` (stats, reset, inbound, webhooks,
-    ledger, faults, rate-limit; listed in ``conversation_async.testing.__main__``) do what
-    ``stats()``, ``reset()``, ``inbound_message``, ``add_webhook``, ``ledger``,
-    ``inject_faults`` and ``rate_limit`` do, for a process that cannot call them.
+    ledger, faults, rate-limit, batch-settings, clock; listed in
+    ``conversation_async.testing.__main__``) do what ``stats()``, ``reset()``,
+    ``inbound_message``, ``add_webhook``, ``ledger``, ``inject_faults``, ``rate_limit``,
+    ``batch_settings`` and ``clock.advance`` do, for a process that cannot call them.
     """
 
     def __init__(
@@ -283,6 +298,11 @@ class Emulator:
             ("DELETE", FAULTS_PATH, self._clear_faults),
             ("GET", RATE_LIMIT_PATH, self._rate_limit),
             ("PUT", RATE_LIMIT_PATH, self._set_rate_limit),
+            ("GET", BATCH_SETTINGS_PATH, self._batch_settings),
+            ("PATCH", BATCH_SETTINGS_PATH, self._change_batch_settings),
+            ("DELETE", BATCH_SETTINGS_PATH, self._default_batch_settings),
+            ("GET", CLOCK_PATH, self._clock),
+            ("POST", CLOCK_PATH, self._move_clock),
         ):
             app.router.add_route(method, path, _control(endpoint))
         app.on_cleanup.append(self._close_callbacks)  # also when served by another runner
@@ -354,6 +374,41 @@ class Emulator:
         """``PUT /_emulator/rate-limit``: sets :attr:`rate_limit`; answers it."""
         self.rate_limit = parse_rate_limit(await read_json_object(request))
         return rate_limit_json(self.rate_limit)
+
+    async def _batch_settings(self, _: web.Request) -> dict[str, Any]:
+        """``GET /_emulator/batch-settings``: :attr:`batch_settings`."""
+        return settings_json(self.batch_settings)
+
+    async def _change_batch_settings(self, request: web.Request) -> dict[str, Any]:
+        """``PATCH /_emulator/batch-settings``: the named settings change, all or none;
+        answers every setting."""
+        body = await read_json_object(request)
+        self.batch_settings = parse_settings_update(body, self.batch_settings)
+        return settings_json(self.batch_settings)
+
+    async def _default_batch_settings(self, _: web.Request) -> dict[str, Any]:
+        """``DELETE /_emulator/batch-settings``: every setting back to its default."""
+        self.batch_settings = BatchSettings()
+        return settings_json(self.batch_settings)
+
+    async def _clock(self, _: web.Request) -> dict[str, Any]:
+        """``GET /_emulator/clock``: :attr:`clock`'s time, and whether it is manual."""
+        return clock_json(self.clock)
+
+    async def _move_clock(self, request: web.Request) -> dict[str, Any]:
+        """``POST /_emulator/clock``: move a :class:`ManualClock` (``advance`` or ``to``);
+        answers once the batches it made due have left SCHEDULED."""
+        move = parse_clock_move(await read_json_object(request))
+        clock = self.clock
+        if not isinstance(clock, ManualClock):
+            raise ValueError(
+                "the emulator runs on the system clock; start it with --manual-clock "
+                "(or Emulator(clock=ManualClock())) to move time by hand"
+            )
+        move.apply(clock)
+        with contextlib.suppress(TimeoutError):  # answer anyway; the batches go on
+            await due_batches_woken(self._batch, self._store.batches, _CLOCK_WAKE_TIMEOUT)
+        return clock_json(clock)
 
     def stats(self) -> dict[str, Any]:
         """Counters as plain JSON: token requests, requests by route, stored messages...;

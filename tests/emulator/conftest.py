@@ -238,6 +238,20 @@ def send_body(identity: str = "+46700000001", **extra: Any) -> dict[str, Any]:
     return body
 
 
+BATCH_RECIPIENT = {"identified_by": {"channel_identities": [{"channel": "SMS", "identity": "+1"}]}}
+
+
+def batch_body(count: int = 1, **extra: Any) -> dict[str, Any]:
+    """A valid SendBatchRequest: ``count`` times the same recipient, ``hi ${name}``."""
+    return {
+        "app_id": "app",
+        "message": {"text_message": {"text": "hi ${name}"}},
+        "recipient_and_params": [{"recipient": BATCH_RECIPIENT, "parameters": {"name": "A"}}]
+        * count,
+        **extra,
+    }
+
+
 def contact_body(identity: str = "+46700000001", **extra: Any) -> dict[str, Any]:
     """A valid ContactCreateRequest with one SMS identity."""
     body: dict[str, Any] = {

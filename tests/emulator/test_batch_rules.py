@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -76,6 +77,15 @@ def test_substitute_missing_values_stay_literal_or_become_empty() -> None:
     assert substitute("a ${x} b ${y}", {"y": "Y"}) == "a ${x} b Y"
     assert substitute("a ${x} b ${y}", {"y": "Y"}, missing="empty") == "a  b Y"
     assert substitute("cost $5 {x} ${", {"x": "no"}) == "cost $5 {x} ${"
+
+
+def test_substitute_keeps_braces_percents_and_near_placeholders_as_written() -> None:
+    """Only ``${name}`` is filled: braces, ``%``, ``$`` alone and malformed placeholders
+    around it are text, and a value holding braces is inserted as is."""
+    text = "{0} %s $x ${} ${a ${b}} {name} ${name}}"
+    filled = substitute(text, {"name": "{N}", "b": "B"})
+    assert filled == "{0} %s $x ${} ${a B} {name} {N}}"
+    assert substitute(text, {}, missing="empty") == "{0} %s $x ${} ${a } {name} }"
 
 
 def test_placeholders_and_missing_parameters_name_each_recipient() -> None:
@@ -274,3 +284,20 @@ def test_ulids_are_crockford_base32_and_strictly_increasing_across_a_carry() -> 
     carried = ids()
     assert carried == "7" + "Z" * 9 + "0" * 16
     assert ids() > carried > first
+
+
+def test_ulids_made_in_one_burst_are_distinct_increasing_and_carry_the_time() -> None:
+    """A thousand IDs made at once (as one batch makes them) are all different, each
+    greater than the one before, and their first ten digits are the millisecond they
+    were made in."""
+    ids = UlidFactory()
+    before = time.time_ns() // 1_000_000
+    made = [ids() for _ in range(1000)]
+    after = time.time_ns() // 1_000_000
+    assert made == sorted(set(made))
+    digits = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    for ulid in (made[0], made[-1]):
+        millis = 0
+        for digit in ulid[:10]:
+            millis = millis * 32 + digits.index(digit)
+        assert before <= millis <= after + 1  # +1: a carry from the random part

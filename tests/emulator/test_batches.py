@@ -9,18 +9,7 @@ import aiohttp
 
 from conversation_async.testing import BatchSettings, Emulator, ScriptedResponse
 
-from .conftest import Reply, basic, fetch, get_token
-
-RECIPIENT = {"identified_by": {"channel_identities": [{"channel": "SMS", "identity": "+1"}]}}
-
-
-def batch_body(count: int = 1, **extra: Any) -> dict[str, Any]:
-    return {
-        "app_id": "app",
-        "message": {"text_message": {"text": "hi ${name}"}},
-        "recipient_and_params": [{"recipient": RECIPIENT, "parameters": {"name": "A"}}] * count,
-        **extra,
-    }
+from .conftest import Reply, basic, batch_body, fetch, get_token
 
 
 async def call(

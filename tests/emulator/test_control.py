@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 
 from conversation_async.callbacks import MessageInboundEvent
-from conversation_async.testing import Emulator, FaultMode, FaultPlan, LedgerEntry
+from conversation_async.testing import (
+    BatchSettings,
+    Emulator,
+    FaultMode,
+    FaultPlan,
+    LedgerEntry,
+    ManualClock,
+)
 from conversation_async.testing._control import (
     ControlError,
     ledger_json,
@@ -19,9 +26,15 @@ from conversation_async.testing._control import (
     parse_page,
     parse_rate_limit,
 )
+from conversation_async.testing._control_batch import (
+    ClockMove,
+    parse_clock_move,
+    parse_settings_update,
+    settings_json,
+)
 
 from .callback_receiver import Receiver
-from .conftest import Api, Reply, fetch, send_body
+from .conftest import Api, Reply, batch_body, fetch, get_token, send_body
 
 SECRET = "control-secret"
 
@@ -140,6 +153,69 @@ def test_rate_limit_must_be_a_positive_number_or_null(value: object) -> None:
     assert parse_rate_limit({"rate_limit": 800}) == 800.0
     with pytest.raises(ControlError):
         parse_rate_limit({"rate_limit": value})
+
+
+def test_every_batch_setting_survives_its_json_form() -> None:
+    """settings_json names every setting, durations in seconds and shapes as a list, and
+    an update from that JSON rebuilds the same settings."""
+    custom = BatchSettings(
+        enabled=False,
+        missing_parameter="reject",
+        send_after_rounding=None,
+        rounding_threshold=timedelta(seconds=30),
+        send_after_max=timedelta(days=2),
+        cancel_metadata_shapes=frozenset({"snake", "camel"}),
+        processing_delay=0.25,
+        message_index_base=1,
+        max_consent_records=10,
+    )
+    as_json = settings_json(custom)
+    assert as_json["send_after_max"] == 172800.0
+    assert as_json["send_after_rounding"] is None
+    assert as_json["cancel_metadata_shapes"] == ["camel", "snake"]
+    assert parse_settings_update(as_json, BatchSettings()) == custom
+
+
+def test_a_settings_update_changes_only_what_it_names() -> None:
+    """The settings not named keep their current values."""
+    current = BatchSettings(list_response="object")
+    updated = parse_settings_update({"processing_delay": 1}, current)
+    assert (updated.processing_delay, updated.list_response) == (1.0, "object")
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"missing_parametr": "reject"}, ["missing_parametr"]),
+        ({"missing_parameter": "strict"}, ["missing_parameter"]),
+        ({"enabled": "false"}, ["enabled"]),
+        ({"send_after_max": -60}, ["send_after_max"]),
+        ({"processing_delay": float("nan")}, ["processing_delay"]),
+        ({"message_index_base": 1.5}, ["message_index_base"]),
+        ({"cancel_metadata_shapes": ["camel", "kebab"]}, ["cancel_metadata_shapes"]),
+        ({"rounding_threshold": None}, ["rounding_threshold"]),
+        ({"enabled": False, "list_response": "dict", "bogus": 1}, ["list_response", "bogus"]),
+    ],
+)
+def test_refused_settings_updates_name_every_bad_setting(
+    body: dict[str, Any], fields: list[str]
+) -> None:
+    """Unknown names, values of the wrong type and values the settings' own validators
+    refuse are each named, all at once."""
+    with pytest.raises(ControlError) as raised:
+        parse_settings_update(body, BatchSettings())
+    assert [name for name, _ in raised.value.problems] == fields
+
+
+def test_clock_moves_are_an_advance_or_a_time() -> None:
+    """advance is seconds from now, to an RFC 3339 time; exactly one, checked."""
+    assert parse_clock_move({"advance": 90}) == ClockMove(advance=timedelta(seconds=90))
+    moment = datetime(2030, 1, 2, tzinfo=UTC)
+    assert parse_clock_move({"to": "2030-01-02T00:00:00Z"}) == ClockMove(to=moment)
+    for body in ({}, {"advance": 1, "to": "2030-01-02T00:00:00Z"}, {"advance": -1},
+                 {"advance": None}, {"to": "tomorrow"}, {"advance": 1, "by": 2}):  # fmt: skip
+        with pytest.raises(ControlError):
+            parse_clock_move(body)
 
 
 # -- over HTTP -------------------------------------------------------------------------
@@ -288,3 +364,79 @@ async def test_rate_limit_is_set_read_and_lifted(api: Api, emu: Emulator) -> Non
     assert (await api.list()).status == 200
     bad = await control(api.http, emu, "PUT", "rate-limit", {"rate_limit": -1})
     assert problem_fields(bad) == ["rate_limit"]
+
+
+async def test_batch_settings_are_read_changed_and_put_back_to_defaults(
+    api: Api, emu: Emulator
+) -> None:
+    """GET answers every setting; PATCH changes the named ones (the Batch API answers
+    accordingly at once); DELETE restores the defaults."""
+    listed = (await control(api.http, emu, "GET", "batch-settings")).body
+    assert listed == settings_json(BatchSettings())
+    reply = await control(api.http, emu, "PATCH", "batch-settings", {"enabled": False})
+    assert (reply.status, reply.body["enabled"]) == (200, False), reply.body
+    assert emu.batch_settings == BatchSettings(enabled=False)
+    token = await get_token(api.http, emu)
+    refused = await fetch(
+        api.http,
+        "POST",
+        f"{emu.batch_url}/v1/projects/{emu.project_id}/messages",
+        json_body=batch_body(),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status == 403
+    reply = await control(api.http, emu, "DELETE", "batch-settings")
+    assert reply.body == settings_json(BatchSettings())
+    assert emu.batch_settings == BatchSettings()
+
+
+async def test_a_refused_settings_update_is_a_400_and_changes_nothing(
+    http: aiohttp.ClientSession, emu: Emulator
+) -> None:
+    """One bad value among good ones: a 400 naming it, and no setting changed."""
+    body = {"processing_delay": 2, "status_callbacks": "sometimes"}
+    reply = await control(http, emu, "PATCH", "batch-settings", body)
+    assert problem_fields(reply) == ["status_callbacks"]
+    assert "'every', 'terminal', 'none'" in reply.body["error"]["message"]
+    assert emu.batch_settings == BatchSettings()
+
+
+async def test_advancing_a_manual_clock_processes_the_batches_it_makes_due(
+    http: aiohttp.ClientSession,
+) -> None:
+    """POST /_emulator/clock moves a manual clock and answers once the scheduled batches
+    now due are processed; GET reads the time."""
+    async with Emulator(clock=ManualClock(datetime(2030, 1, 1, tzinfo=UTC))) as emu:
+        token = await get_token(http, emu)
+        sent = await fetch(
+            http,
+            "POST",
+            f"{emu.batch_url}/v1/projects/{emu.project_id}/messages",
+            json_body=batch_body(2, send_after="2030-01-01T00:10:00Z"),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert sent.status == 200, sent.body
+        batch = emu.store.batches[sent.body["batch_id"]]
+        reply = await control(http, emu, "POST", "clock", {"advance": 300})
+        assert reply.body == {"now": "2030-01-01T00:05:00Z", "manual": True}
+        assert batch.status == "SCHEDULED"
+        reply = await control(http, emu, "POST", "clock", {"to": "2030-01-01T00:10:00Z"})
+        assert (reply.status, batch.status, len(emu.ledger)) == (200, "PROCESSED", 2)
+        assert (await control(http, emu, "GET", "clock")).body["now"] == "2030-01-01T00:10:00Z"
+        backwards = await control(http, emu, "POST", "clock", {"to": "2030-01-01T00:00:00Z"})
+        assert backwards.status == 400
+        assert "only moves forward" in backwards.body["error"]["message"]
+
+
+async def test_the_system_clock_is_read_but_not_moved(
+    http: aiohttp.ClientSession, emu: Emulator
+) -> None:
+    """Without a manual clock, GET answers the real time and POST is a 400 saying how to
+    start an emulator whose clock can be moved."""
+    before = datetime.now(UTC)
+    reply = await control(http, emu, "GET", "clock")
+    assert reply.body["manual"] is False
+    assert datetime.fromisoformat(reply.body["now"]) >= before
+    moved = await control(http, emu, "POST", "clock", {"advance": 60})
+    assert moved.status == 400
+    assert "--manual-clock" in moved.body["error"]["message"]

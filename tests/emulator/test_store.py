@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from conversation_async.testing import Store
+from conversation_async.testing._store import format_time
 
 from .conftest import Api, app_body, contact_body
 
@@ -77,3 +78,20 @@ async def test_reset_forgets_every_area(api: Api) -> None:
     )
     assert all(not collection for collection in collections)
     assert store.project_settings is None
+
+
+def test_accept_times_are_written_to_the_microsecond_across_seconds() -> None:
+    """format_time writes RFC 3339 UTC with six fraction digits and Z, for times within
+    one second and across second, day and year boundaries, in any order."""
+    moments = [
+        datetime(2024, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2025, 1, 1, 0, 0, 0, tzinfo=UTC),
+        datetime(2025, 1, 1, 0, 0, 0, 5, tzinfo=UTC),
+        datetime(2024, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+    ]
+    assert [format_time(moment) for moment in moments] == [
+        "2024-12-31T23:59:59.999999Z",
+        "2025-01-01T00:00:00.000000Z",
+        "2025-01-01T00:00:00.000005Z",
+        "2024-12-31T23:59:59.000001Z",
+    ]
