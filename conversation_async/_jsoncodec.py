@@ -9,11 +9,20 @@ code. Non-string dict keys (enum members, ints) are written as strings, as ``jso
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Any, TypeGuard
 
 import orjson
 
-__all__ = ["JSONDecodeError", "dumps", "dumps_sorted", "is_array", "is_object", "loads"]
+__all__ = [
+    "JSONDecodeError",
+    "dumps",
+    "dumps_sorted",
+    "is_array",
+    "is_mapping",
+    "is_object",
+    "loads",
+]
 
 JSONDecodeError = orjson.JSONDecodeError
 """Raised for invalid JSON or UTF-8; a subclass of ``ValueError``."""
@@ -52,6 +61,12 @@ def is_object(value: object) -> TypeGuard[dict[str, Any]]:
     type checkers the keys are strings and leaves the values to be checked where read.
     """
     return isinstance(value, dict)
+
+
+def is_mapping(value: object) -> TypeGuard[Mapping[str, Any]]:
+    """Whether ``value`` can be read as a JSON object: one decoded (a dict, tested first: the
+    common case and the fastest test) or any mapping a caller handed over."""
+    return value.__class__ is dict or isinstance(value, Mapping)
 
 
 def is_array(value: object) -> TypeGuard[list[Any]]:

@@ -28,7 +28,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -40,6 +40,7 @@ from cattrs.gen import (
     override,
 )
 
+from . import _jsoncodec
 from ._checked import as_object
 from ._codegen import Bindings, OneOf, make_structure_fn, make_unstructure_fn, parse_rfc3339
 from ._errors import SerializationError
@@ -521,19 +522,13 @@ def _one_of_hook(
     return hook
 
 
-def _is_wire_object(data: object) -> TypeGuard[Mapping[str, Any]]:
-    """Whether ``data`` can be read as a JSON object: a dict (tested first, the common case
-    and the fastest test) or another mapping."""
-    return data.__class__ is dict or isinstance(data, Mapping)
-
-
 def register_keyed_union(union: Any, variants: Mapping[str, type]) -> None:
     """Register ``union`` carried as a single-key object: ``{"composing_event": {}}``."""
     by_class = _unstructure_by_class(variants)
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if not _is_wire_object(data):
+        if not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object with one key")
         for key, cls in variants.items():
             if key in data:
@@ -559,7 +554,7 @@ def register_presence_union(union: Any, variants: Mapping[str, type]) -> None:
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if not _is_wire_object(data):
+        if not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object")
         for key, cls in variants.items():
             if key in data:
@@ -583,7 +578,7 @@ def register_tagged_union(
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if not _is_wire_object(data):
+        if not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object")
         key: Any = data.get(tag)
         cls = variants.get(key) if isinstance(key, str) else None

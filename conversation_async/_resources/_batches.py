@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import _jsoncodec
-from .._checked import as_object, is_mapping
+from .._checked import as_object, is_any_mapping
 from .._config import AuthMethod, ClientConfig
 from .._core.call import Reported
 from .._errors import ConfigurationError
@@ -76,7 +76,7 @@ def _check_map(name: str, values: object, *, reserved: bool = False) -> None:
     """A string-to-string map (None allowed); ``reserved``: ``_batch_id`` is refused."""
     if values is None:
         return
-    if not is_mapping(values):
+    if not is_any_mapping(values):
         raise TypeError(f"{name} must be a mapping of str to str, got {type(values).__name__}")
     for key, value in values.items():
         if not isinstance(key, str) or not isinstance(value, str):
