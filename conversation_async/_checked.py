@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeGuard
 
-__all__ = ["as_object", "is_any_mapping"]
+__all__ = ["as_object", "is_any_dict", "is_any_mapping"]
 
 
 def as_object(value: object) -> object:
@@ -23,3 +23,8 @@ def as_object(value: object) -> object:
 def is_any_mapping(value: object) -> TypeGuard[Mapping[object, object]]:
     """Whether ``value`` is a mapping; its keys and values are still to be checked."""
     return isinstance(value, Mapping)
+
+
+def is_any_dict(value: object) -> TypeGuard[dict[object, object]]:
+    """Whether ``value`` is a dict; its keys and values are still to be checked."""
+    return isinstance(value, dict)
