@@ -41,7 +41,6 @@ from cattrs.gen import (
 )
 
 from . import _jsoncodec
-from ._checked import as_object
 from ._codegen import Bindings, OneOf, make_structure_fn, make_unstructure_fn, parse_rfc3339
 from ._errors import SerializationError
 
@@ -99,9 +98,10 @@ def unstructure(obj: Any) -> Any:
 # --- timestamps -------------------------------------------------------------------------
 
 
-def parse_timestamp(value: str) -> datetime:
-    """Parse an RFC 3339 timestamp into an aware ``datetime`` (naive input is taken as UTC)."""
-    if not isinstance(as_object(value), str):
+def parse_timestamp(value: object) -> datetime:
+    """Parse an RFC 3339 timestamp into an aware ``datetime`` (naive input is taken as UTC);
+    ``TypeError`` for anything but a string."""
+    if not isinstance(value, str):
         raise TypeError(f"expected an RFC 3339 string, got {type(value).__name__}")
     return parse_rfc3339(value)
 
@@ -528,7 +528,7 @@ def register_keyed_union(union: Any, variants: Mapping[str, type]) -> None:
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if not _jsoncodec.is_mapping(data):
+        if data.__class__ is not dict and not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object with one key")
         for key, cls in variants.items():
             if key in data:
@@ -554,7 +554,7 @@ def register_presence_union(union: Any, variants: Mapping[str, type]) -> None:
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if not _jsoncodec.is_mapping(data):
+        if data.__class__ is not dict and not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object")
         for key, cls in variants.items():
             if key in data:
@@ -578,7 +578,7 @@ def register_tagged_union(
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if not _jsoncodec.is_mapping(data):
+        if data.__class__ is not dict and not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object")
         key: Any = data.get(tag)
         cls = variants.get(key) if isinstance(key, str) else None
