@@ -3,7 +3,7 @@
 
     python3 dev.py demo     # the demo, against the embedded emulator unless SINCH_* is set
     python3 dev.py test     # the test suite (extra arguments go to pytest)
-    python3 dev.py lint     # ruff and mypy --strict, as CI runs them
+    python3 dev.py lint     # ruff, mypy --strict and pyright (strict), as CI runs them
     python3 dev.py bench    # the benchmark suite
     python3 dev.py test-lowest  # the test suite at the lowest declared runtime dependencies
 
@@ -107,6 +107,8 @@ def main(argv: list[str]) -> int:
         (python, "-m", "ruff", "check", "."),
         (python, "-m", "ruff", "format", "--check", "."),
         (python, "-m", "mypy", "--strict", "conversation_async", "examples"),
+        # strict mode and the files it checks are in pyproject.toml's [tool.pyright]
+        (python, "-m", "pyright"),
     ):
         if code := run(*command):
             return code

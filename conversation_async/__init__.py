@@ -75,9 +75,15 @@ __all__ = [
     "credentials_in_env",
 ]
 
-# Errors name the public module (tracebacks, OpenTelemetry's error.type), as httpx does.
-for _name in __all__:
-    _value = globals()[_name]
-    if isinstance(_value, type) and issubclass(_value, Exception):
-        _value.__module__ = __name__
-del _name, _value
+
+def _name_this_module_in_errors() -> None:
+    """Errors name the public module (tracebacks, OpenTelemetry's error.type), as httpx
+    does."""
+    for name in __all__:
+        value = globals()[name]
+        if isinstance(value, type) and issubclass(value, Exception):
+            value.__module__ = __name__
+
+
+_name_this_module_in_errors()
+del _name_this_module_in_errors

@@ -63,6 +63,7 @@ from ._bulk_report import (
     classify_error,
 )
 from ._campaign import Reconcile, RowKey
+from ._checked import as_object, is_any_dict
 from ._core.batch_campaign import BATCH_TAG_KEY
 from ._core.call import Reported
 from ._errors import ClientStateError, PermissionDeniedError
@@ -159,9 +160,9 @@ def row_recipient(row: BatchRow | SendMessageRequest) -> RecipientAndParam:
     uses what a batch cannot carry per message, ``TypeError`` for one that is not a row."""
     if isinstance(row, SendMessageRequest):
         request, parameters, metadata = row, None, None
-    elif isinstance(row, BatchRow):
+    elif isinstance(as_object(row), BatchRow):
         request, parameters, metadata = row.request, row.parameters, row.message_metadata
-        if not isinstance(request, SendMessageRequest):
+        if not isinstance(as_object(request), SendMessageRequest):
             raise TypeError(
                 f"BatchRow.request must be a SendMessageRequest, got {type(request).__name__}"
             )
@@ -184,7 +185,7 @@ def row_recipient(row: BatchRow | SendMessageRequest) -> RecipientAndParam:
 
 
 def _string_map(value: object) -> bool:
-    return isinstance(value, dict) and all(
+    return is_any_dict(value) and all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     )
 
@@ -200,9 +201,9 @@ class Group:
 
     key: Hashable
     definition: SendMessageRequest
-    indices: list[int] = attrs.Factory(list)
-    requests: list[SendMessageRequest] = attrs.Factory(list)
-    recipients: list[RecipientAndParam] = attrs.Factory(list)
+    indices: list[int] = attrs.Factory(list[int])
+    requests: list[SendMessageRequest] = attrs.Factory(list[SendMessageRequest])
+    recipients: list[RecipientAndParam] = attrs.Factory(list[RecipientAndParam])
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -407,8 +408,8 @@ class _Rows:
         closer = getattr(self._async if self._async is not None else self._sync, "aclose", None)
         if closer is not None:
             await closer()
-        elif self._sync is not None and hasattr(self._sync, "close"):
-            self._sync.close()
+        elif (close := getattr(self._sync, "close", None)) is not None:
+            close()
 
 
 class BatchBulkSend:
@@ -430,9 +431,15 @@ class BatchBulkSend:
         max_open_groups: int = 64,
         campaign: BatchCampaign | None = None,
     ) -> None:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        if (
+            isinstance(concurrency, bool)
+            or not isinstance(as_object(concurrency), int)
+            or concurrency < 1
+        ):
             raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
-        if isinstance(rows, str | bytes) or not isinstance(rows, Iterable | AsyncIterable):
+        if isinstance(rows, str | bytes) or not isinstance(
+            as_object(rows), Iterable | AsyncIterable
+        ):
             raise TypeError("rows must be an iterable or async iterable of BatchRow")
         self._send = send
         self._rows = rows

@@ -56,6 +56,7 @@ from ._bulk_report import (
     error_label,
 )
 from ._campaign import Campaign, Reconcile, Row, RowKey, as_journal
+from ._checked import as_object
 from ._config import ClientConfig
 from ._core.call import Reported
 from ._core.campaign import JournalState
@@ -291,9 +292,15 @@ class BulkSend:
         progress_interval: float = 0.1,
         campaign: Campaign | None = None,
     ) -> None:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        if (
+            isinstance(concurrency, bool)
+            or not isinstance(as_object(concurrency), int)
+            or concurrency < 1
+        ):
             raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
-        if isinstance(requests, str | bytes) or not isinstance(requests, Iterable | AsyncIterable):
+        if isinstance(requests, str | bytes) or not isinstance(
+            as_object(requests), Iterable | AsyncIterable
+        ):
             raise TypeError("requests must be an iterable or async iterable of SendMessageRequest")
         self._send = send
         self._requests = requests
@@ -477,7 +484,7 @@ class BulkSend:
                 if pulled is None:
                     break
                 index, request = pulled
-                if not isinstance(request, SendMessageRequest):
+                if not isinstance(as_object(request), SendMessageRequest):
                     got = type(request).__name__
                     raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
                 blocked = stops.blocking(request.app_id) if stops.stopped else None

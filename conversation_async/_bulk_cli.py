@@ -125,7 +125,7 @@ class CsvRequests:
 
 def render_progress(progress: BulkProgress, width: int = 24) -> str:
     """One status line: bar (when the total is known), counts, rate and ETA."""
-    parts = []
+    parts: list[str] = []
     if progress.total:
         share = min(1.0, progress.done / progress.total)
         filled = round(share * width)

@@ -96,7 +96,7 @@ class Stops:
     """The errors that stopped a bulk send, for all inputs or for one app's."""
 
     everything: BaseException | None = None
-    apps: dict[str, BaseException] = attrs.field(factory=dict)
+    apps: dict[str, BaseException] = attrs.field(factory=dict[str, BaseException])
     stopped: bool = attrs.field(default=False, init=False)
     """Whether anything stopped yet (what every send checks first)."""
 
@@ -126,7 +126,7 @@ class Stops:
 
     def describe(self) -> tuple[str, ...]:
         """One line per stop, for the summary."""
-        lines = []
+        lines: list[str] = []
         if self.everything is not None:
             lines.append(f"all inputs: {_described(self.everything)}")
         lines.extend(f"app {app!r}: {_described(error)}" for app, error in self.apps.items())
@@ -146,7 +146,7 @@ class LatencyHistogram:
     """Latencies in log-spaced buckets (about 2% wide): bounded memory for any count."""
 
     _ratio: float = attrs.field(default=1.02, init=False)
-    _counts: Counter[int] = attrs.field(factory=Counter, init=False)
+    _counts: Counter[int] = attrs.field(factory=Counter[int], init=False)
     _total: int = attrs.field(default=0, init=False)
 
     def add(self, seconds: float) -> None:

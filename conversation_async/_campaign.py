@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import attrs
 
 from . import _jsoncodec, _serde
+from ._checked import as_object
 from ._core.campaign import (
     CampaignMismatch,
     JournalEntry,
@@ -72,7 +73,7 @@ def as_journal(journal: Journal | str | os.PathLike[str]) -> Journal:
     """A journal object, or a :class:`SqliteJournal` on a path."""
     if isinstance(journal, str | os.PathLike):
         return SqliteJournal(journal)
-    if not isinstance(journal, Journal):
+    if not isinstance(as_object(journal), Journal):
         raise TypeError(f"journal must be a path or a Journal, got {type(journal).__name__}")
     return journal
 

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
 from ._client import ConversationClient
-from ._config import _REQUIRED, ENV_VARS, ClientConfig, config_from_env, missing_credentials
+from ._config import (
+    ENV_VARS,
+    REQUIRED_CREDENTIALS,
+    ClientConfig,
+    config_from_env,
+    missing_credentials,
+)
 from ._errors import ConfigurationError
 
 __all__ = ["EMULATOR", "Target", "add_emulator_argument", "choose_target", "connect"]
@@ -51,7 +57,7 @@ def choose_target(
         return EMULATOR
     missing = missing_credentials(environ)
     if missing:
-        needed = _and_list([ENV_VARS[field] for field in _REQUIRED])
+        needed = _and_list([ENV_VARS[field] for field in REQUIRED_CREDENTIALS])
         return (
             f"{command}: the real API needs {needed}; missing: {', '.join(missing)} "
             "(or pass --emulator to send to the embedded emulator)"
@@ -63,7 +69,7 @@ def choose_target(
 
 
 @contextlib.asynccontextmanager
-async def connect(target: Target) -> AsyncIterator[tuple[ConversationClient, str]]:
+async def connect(target: Target) -> AsyncGenerator[tuple[ConversationClient, str], None]:
     """An open client of ``target`` (starting the emulator if need be) and where it sends."""
     if target.config is not None:
         async with ConversationClient.from_config(target.config) as client:

@@ -16,6 +16,7 @@ import aiohttp
 import attrs
 
 from ._bulk import BulkMessagesResource
+from ._checked import as_object
 from ._config import DEFAULT_MAX_RESPONSE_SIZE, AuthMethod, ClientConfig, Region, config_from_env
 from ._core.retry import RetryPolicy
 from ._errors import ClientStateError, ConfigurationError
@@ -225,13 +226,13 @@ class ConversationClient:
         config = self._config
         retry = config.retry
         if max_retries is not None:
-            if isinstance(max_retries, bool) or not isinstance(max_retries, int):
+            if isinstance(max_retries, bool) or not isinstance(as_object(max_retries), int):
                 raise ConfigurationError(f"max_retries must be an int, got {max_retries!r}")
             if max_retries < 0:
                 raise ConfigurationError(f"max_retries must be >= 0, got {max_retries!r}")
             retry = attrs.evolve(retry, max_retries=max_retries)
         if retry_non_idempotent is not None:
-            if not isinstance(retry_non_idempotent, bool):
+            if not isinstance(as_object(retry_non_idempotent), bool):
                 raise ConfigurationError(
                     f"retry_non_idempotent must be a bool, got {retry_non_idempotent!r}"
                 )

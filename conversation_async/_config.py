@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from ._checked import as_object
 from ._core.retry import RetryPolicy
 from ._errors import ConfigurationError
 
@@ -65,23 +66,23 @@ def _auth(value: AuthMethod | str) -> AuthMethod:
 
 
 def _url(value: str) -> str:
-    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+    if not isinstance(as_object(value), str) or not value.startswith(("https://", "http://")):
         raise ConfigurationError(f"URL must start with https:// or http://, got {value!r}")
     return value.rstrip("/")
 
 
 def _non_empty(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(as_object(value), str) or not value.strip():
         raise ConfigurationError(f"{attribute.name} must be a non-empty string")
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+    if isinstance(value, bool) or not isinstance(as_object(value), int | float) or not value > 0:
         raise ConfigurationError(f"{attribute.name} must be > 0, got {value!r}")
 
 
 def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(as_object(value), int) or value <= 0:
         raise ConfigurationError(f"{attribute.name} must be a positive int, got {value!r}")
 
 
@@ -156,7 +157,8 @@ ENV_VARS = {
 }
 """Environment variable read for each :class:`ClientConfig` field by :func:`config_from_env`."""
 
-_REQUIRED = ("project_id", "client_id", "client_secret")
+REQUIRED_CREDENTIALS = ("project_id", "client_id", "client_secret")
+"""The fields the real API cannot be reached without (each from its ``ENV_VARS`` variable)."""
 
 
 def config_from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> ClientConfig:
@@ -164,7 +166,7 @@ def config_from_env(environ: Mapping[str, str] | None = None, **overrides: Any) 
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {field: env[name] for field, name in ENV_VARS.items() if env.get(name)}
     values.update(overrides)
-    missing = [ENV_VARS[f] for f in _REQUIRED if not values.get(f)]
+    missing = [ENV_VARS[f] for f in REQUIRED_CREDENTIALS if not values.get(f)]
     if missing:
         raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
     return ClientConfig(**values)
@@ -173,7 +175,7 @@ def config_from_env(environ: Mapping[str, str] | None = None, **overrides: Any) 
 def missing_credentials(environ: Mapping[str, str] | None = None) -> list[str]:
     """The credential variables (``SINCH_PROJECT_ID``...) unset or blank, in that order."""
     env = os.environ if environ is None else environ
-    return [ENV_VARS[f] for f in _REQUIRED if not env.get(ENV_VARS[f], "").strip()]
+    return [ENV_VARS[f] for f in REQUIRED_CREDENTIALS if not env.get(ENV_VARS[f], "").strip()]
 
 
 def credentials_in_env(environ: Mapping[str, str] | None = None) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from ._bulk_cli import send_with_progress
 from ._client import ConversationClient
@@ -117,7 +117,9 @@ def bulk_requests(app_id: str, count: int) -> list[SendMessageRequest]:
 
 
 @contextlib.asynccontextmanager
-async def demo_target() -> AsyncIterator[tuple[ConversationClient, str, str, tuple[str, str]]]:
+async def demo_target() -> AsyncGenerator[
+    tuple[ConversationClient, str, str, tuple[str, str]], None
+]:
     """The client to use, a description of its target, the app id and the recipient."""
     if credentials_in_env():
         app_id = os.environ.get("SINCH_APP_ID", "")

@@ -85,8 +85,13 @@ class ConversationError(Exception):
     repeating it may do it twice (see the module docstring).
     """
 
-    status: int | None = None
+    _status: int | None = None
     maybe_processed: bool = False
+
+    @property
+    def status(self) -> int | None:
+        """The HTTP status of the answer, or None when no answer came back."""
+        return self._status
 
 
 class ConfigurationError(ConversationError, ValueError):
@@ -139,7 +144,7 @@ class InvalidResponseError(ConversationError):
 
     def __init__(self, message: str, *, status: int, body: bytes = b"") -> None:
         super().__init__(message)
-        self.status = status
+        self._status = status
         self.body = body[:MAX_ERROR_BODY]
 
 
@@ -170,7 +175,7 @@ class TokenError(ConversationError):
         error_description: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.status = status
+        self._status = status
         self.error = error
         self.error_description = error_description
 
@@ -184,8 +189,6 @@ class ApiError(ConversationError):
     a short summary of the details (field violations, descriptions).
     """
 
-    status: int
-
     def __init__(
         self,
         *,
@@ -197,7 +200,7 @@ class ApiError(ConversationError):
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
     ) -> None:
-        self.status = status
+        self._http_status = status
         self.code = code
         self.api_status = api_status
         self.message = message
@@ -205,6 +208,11 @@ class ApiError(ConversationError):
         self.headers: Mapping[str, str] = headers or {}
         self.body = body[:MAX_ERROR_BODY]
         super().__init__(self._describe())
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the error answer (never None: an ApiError is an answer)."""
+        return self._http_status
 
     def _describe(self) -> str:
         text = f"HTTP {self.status}"
@@ -294,11 +302,11 @@ def parse_error_envelope(body: bytes) -> dict[str, Any]:
     """Read ``code``/``api_status``/``message``/``details`` from a nested, flat or non-JSON
     body."""
     data = _decode(body)
-    if not isinstance(data, dict):
+    if not _jsoncodec.is_object(data):
         text = body[:MAX_ERROR_BODY].decode("utf-8", "replace").strip()
         return {"message": text[:_MAX_TEXT] or None}
     inner = data.get("error")
-    fields = inner if isinstance(inner, dict) else data
+    fields = inner if _jsoncodec.is_object(inner) else data
     code = fields.get("code")
     status = fields.get("status")
     message = fields.get("message")
@@ -307,7 +315,7 @@ def parse_error_envelope(body: bytes) -> dict[str, Any]:
         "code": code if isinstance(code, int) and not isinstance(code, bool) else None,
         "api_status": status if isinstance(status, str) else None,
         "message": message if isinstance(message, str) else None,
-        "details": details if isinstance(details, list) else None,
+        "details": details if _jsoncodec.is_array(details) else None,
     }
 
 
@@ -316,12 +324,12 @@ def summarize_details(details: list[Any]) -> str:
     violation, else each detail's ``description`` or ``reason``; at most a few, bounded."""
     parts: list[str] = []
     for detail in details:
-        if not isinstance(detail, dict):
+        if not _jsoncodec.is_object(detail):
             continue
         violations = detail.get("field_violations", detail.get("fieldViolations"))
-        if isinstance(violations, list):
+        if _jsoncodec.is_array(violations):
             for violation in violations:
-                if isinstance(violation, dict):
+                if _jsoncodec.is_object(violation):
                     field, description = violation.get("field"), violation.get("description")
                     if isinstance(field, str) and isinstance(description, str):
                         parts.append(f"{field}: {description}")
@@ -365,7 +373,7 @@ def api_error_from_response(
 def token_error_from_response(status: int, body: bytes) -> TokenError:
     """The ``TokenError`` for an OAuth2 error answer (``{error, error_description}``)."""
     data = _decode(body)
-    fields = data if isinstance(data, dict) else {}
+    fields = data if _jsoncodec.is_object(data) else {}
     error = fields.get("error")
     error = _bounded(error) if isinstance(error, str) else None
     description = fields.get("error_description")

@@ -46,6 +46,7 @@ class Journal(Protocol):
 
     async def open(self) -> JournalInfo:
         """Open (creating if needed) and start a new run of the campaign."""
+        ...
 
     async def begin(self, key: str, fingerprint: str, attempted_at: float) -> JournalEntry | None:
         """Atomically: return the row's entry from an earlier run, stamped with this run

@@ -9,11 +9,20 @@ code. Non-string dict keys (enum members, ints) are written as strings, as ``jso
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeGuard
 
 import orjson
 
-__all__ = ["JSONDecodeError", "dumps", "dumps_sorted", "loads"]
+__all__ = [
+    "JSONDecodeError",
+    "dumps",
+    "dumps_sorted",
+    "is_array",
+    "is_mapping",
+    "is_object",
+    "loads",
+]
 
 JSONDecodeError = orjson.JSONDecodeError
 """Raised for invalid JSON or UTF-8; a subclass of ``ValueError``."""
@@ -43,3 +52,23 @@ def dumps_sorted(value: Any) -> bytes:
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """Decode JSON; raises :data:`JSONDecodeError` (a ``ValueError``) when it is not."""
     return orjson.loads(data)
+
+
+def is_object(value: object) -> TypeGuard[dict[str, Any]]:
+    """Whether decoded JSON ``value`` is an object: a dict, whose keys JSON makes strings.
+
+    The one check for untrusted JSON: unlike a bare ``isinstance(value, dict)`` it tells
+    type checkers the keys are strings and leaves the values to be checked where read.
+    """
+    return isinstance(value, dict)
+
+
+def is_mapping(value: object) -> TypeGuard[Mapping[str, Any]]:
+    """Whether ``value`` can be read as a JSON object: one decoded (a dict, tested first: the
+    common case and the fastest test) or any mapping a caller handed over."""
+    return value.__class__ is dict or isinstance(value, Mapping)
+
+
+def is_array(value: object) -> TypeGuard[list[Any]]:
+    """Whether decoded JSON ``value`` is an array (a list); its items are still unchecked."""
+    return isinstance(value, list)

@@ -40,6 +40,7 @@ from cattrs.gen import (
     override,
 )
 
+from . import _jsoncodec
 from ._codegen import Bindings, OneOf, make_structure_fn, make_unstructure_fn, parse_rfc3339
 from ._errors import SerializationError
 
@@ -97,8 +98,9 @@ def unstructure(obj: Any) -> Any:
 # --- timestamps -------------------------------------------------------------------------
 
 
-def parse_timestamp(value: str) -> datetime:
-    """Parse an RFC 3339 timestamp into an aware ``datetime`` (naive input is taken as UTC)."""
+def parse_timestamp(value: object) -> datetime:
+    """Parse an RFC 3339 timestamp into an aware ``datetime`` (naive input is taken as UTC);
+    ``TypeError`` for anything but a string."""
     if not isinstance(value, str):
         raise TypeError(f"expected an RFC 3339 string, got {type(value).__name__}")
     return parse_rfc3339(value)
@@ -267,7 +269,7 @@ def _nested_hook(tp: Any) -> Callable[[Any, Any], Any]:
 
 
 def _generated_structure(
-    cls: type, *, renames: Mapping[str, str] | None = None, raw: frozenset[str] = frozenset()
+    cls: type[Any], *, renames: Mapping[str, str] | None = None, raw: frozenset[str] = frozenset()
 ) -> Callable[..., Any]:
     """A pre-generated hook for ``cls`` (see :mod:`conversation_async._codegen`); ``raw``
     fields become extra parameters of the hook, after ``(data, cls)``."""
@@ -360,6 +362,8 @@ def _code_of(hook: Any) -> Any:
 
 _CATTRS_OPTIONAL = _code_of(converter.gen_unstructure_optional(Any | None))  # type: ignore[arg-type]
 _CATTRS_ITERABLE = _code_of(iterable_unstructure_factory(list[Any], converter))
+_CATTRS_UNION = converter.get_unstructure_hook(int | str)
+"""cattrs' own hook for a union of classes it has no other hook for (its bound method)."""
 _NULLABLE = _code_of(_unstructure_optional(Any | None))
 """The code of the optional and list hooks cattrs and this module build: a hook running one
 of them is recognised (its handler is in its defaults, or is the inner type's hook)."""
@@ -387,7 +391,7 @@ def _hook_code(
         seq_cl, item_hook = hook.__defaults__
         if seq_cl is list:  # list[X]: a new list, the items' hook applied to each
             return _list_code(item_hook, args[0], var, names, statements)
-    if hook == converter._unstructure_union:  # open enums: by the value's class
+    if hook == _CATTRS_UNION:  # open enums: by the value's class
         plain = [m for m in _union_args(tp) if _is_class(m) and _hook_of(m) is identity]
         if plain:
             checks = " or ".join(f"{var}.__class__ is {names.bind(m, 'cls')}" for m in plain)
@@ -491,7 +495,9 @@ def register_one_of(
     _register_unstructure(model)
 
 
-def _one_of_hook(model: type, one_of: OneOf, renames: Mapping[str, str]) -> Callable[[Any], Any]:
+def _one_of_hook(
+    model: type[Any], one_of: OneOf, renames: Mapping[str, str]
+) -> Callable[[Any], Any]:
     """cattrs' generic hook for the other fields, behind the one-of field's variant key: for
     one-of models whose fields the generated function cannot write."""
     field, by_class = one_of.field, _unstructure_by_class(one_of.variants)
@@ -522,7 +528,7 @@ def register_keyed_union(union: Any, variants: Mapping[str, type]) -> None:
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if data.__class__ is not dict and not isinstance(data, Mapping):
+        if data.__class__ is not dict and not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object with one key")
         for key, cls in variants.items():
             if key in data:
@@ -548,7 +554,7 @@ def register_presence_union(union: Any, variants: Mapping[str, type]) -> None:
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if data.__class__ is not dict and not isinstance(data, Mapping):
+        if data.__class__ is not dict and not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object")
         for key, cls in variants.items():
             if key in data:
@@ -572,7 +578,7 @@ def register_tagged_union(
     hooks = _structure_hooks(variants)
 
     def structure_hook(data: Any, _: Any) -> Any:
-        if data.__class__ is not dict and not isinstance(data, Mapping):
+        if data.__class__ is not dict and not _jsoncodec.is_mapping(data):
             raise TypeError("expected a JSON object")
         key: Any = data.get(tag)
         cls = variants.get(key) if isinstance(key, str) else None

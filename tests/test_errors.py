@@ -170,3 +170,11 @@ def test_every_error_has_the_http_status_under_one_name() -> None:
     assert errors.InvalidResponseError("x", status=200).status == 200
     assert errors.TokenError("x", status=401).status == 401
     assert api_error_from_response(404, {}, b"").status == 404
+
+
+def test_status_cannot_be_rebound_on_an_error() -> None:
+    """status is read-only: an error keeps the status of the answer it was made from."""
+    error = api_error_from_response(404, {}, b"")
+    with pytest.raises(AttributeError):
+        error.status = 500  # type: ignore[misc]
+    assert error.status == 404

@@ -208,7 +208,7 @@ class AdaptiveRate:
     _accepted: float = attrs.field(default=math.inf, init=False)
     _updated: float = attrs.field(default=0.0, init=False)
     _throttled_at: float = attrs.field(default=-math.inf, init=False)
-    _bests: deque[tuple[float, float]] = attrs.field(factory=deque, init=False)
+    _bests: deque[tuple[float, float]] = attrs.field(factory=deque[tuple[float, float]], init=False)
     _regain_to: float = attrs.field(default=0.0, init=False)  # 0: not regaining
     _answered: bool = attrs.field(default=False, init=False)  # answers came back, regaining
     _regained: int = attrs.field(default=0, init=False)  # answers since the last decrease
@@ -435,7 +435,7 @@ class Pacer:
         """An answer that was not a 429 (once per request: only a regain does more than
         count it)."""
         self._meter.mark()
-        if self.adaptive._regain_to:
+        if self.adaptive.regaining:
             self.adaptive.on_accepted()
 
     def throttled(self, now: float) -> float | None:
@@ -450,7 +450,7 @@ class Pacer:
 
     def _take(self, now: float) -> bool:
         # While the limit is open (the usual case) a turn is only counted.
-        rate = None if self.adaptive._limit is None else self.adaptive.current(now)
+        rate = self.adaptive.current(now)
         if rate is not None and not self._retimed(now, rate).try_take(now):
             return False
         self._meter.record(now)

@@ -174,8 +174,8 @@ class RetryBudget:
     ratio: float
     minimum: int = 10
     window: float = 10.0
-    _calls: dict[int, int] = attrs.field(factory=dict, init=False)
-    _retries: dict[int, int] = attrs.field(factory=dict, init=False)
+    _calls: dict[int, int] = attrs.field(factory=dict[int, int], init=False)
+    _retries: dict[int, int] = attrs.field(factory=dict[int, int], init=False)
     _second: int = attrs.field(default=0, init=False)
 
     @classmethod

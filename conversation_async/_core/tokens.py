@@ -52,6 +52,18 @@ class TokenState(enum.Enum):
     """Unusable: callers must wait for a new one."""
 
 
+def _bearer_header(token: AccessToken) -> str:
+    return f"Bearer {token.value}"
+
+
+def _refresh_at(token: AccessToken) -> float:
+    return token.obtained_at + token.expires_in - refresh_margin(token.expires_in)
+
+
+def _expires_at(token: AccessToken) -> float:
+    return token.obtained_at + token.expires_in
+
+
 @attrs.frozen(repr=False, eq=False)
 class AccessToken:
     """A bearer token with its monotonic timing; its value never appears in ``repr``."""
@@ -59,22 +71,10 @@ class AccessToken:
     value: str
     obtained_at: float
     expires_in: float
-    header: str = attrs.field(init=False)
+    header: str = attrs.field(init=False, default=attrs.Factory(_bearer_header, takes_self=True))
     """The ``Authorization`` value, built once: every request sends it."""
-    refresh_at: float = attrs.field(init=False)
-    expires_at: float = attrs.field(init=False)
-
-    @header.default
-    def _header(self) -> str:
-        return f"Bearer {self.value}"
-
-    @refresh_at.default
-    def _refresh_at(self) -> float:
-        return self.obtained_at + self.expires_in - refresh_margin(self.expires_in)
-
-    @expires_at.default
-    def _expires_at(self) -> float:
-        return self.obtained_at + self.expires_in
+    refresh_at: float = attrs.field(init=False, default=attrs.Factory(_refresh_at, takes_self=True))
+    expires_at: float = attrs.field(init=False, default=attrs.Factory(_expires_at, takes_self=True))
 
     def __repr__(self) -> str:
         return f"AccessToken(value=<redacted>, expires_in={self.expires_in:g})"
@@ -110,7 +110,7 @@ def parse_token_answer(body: bytes) -> tuple[str, float]:
         data = _jsoncodec.loads(body) if body else None
     except ValueError:
         data = None
-    if not isinstance(data, dict):
+    if not _jsoncodec.is_object(data):
         raise TokenError("token endpoint answered without a JSON object", status=200)
     token = data.get("access_token")
     if not isinstance(token, str) or not token:

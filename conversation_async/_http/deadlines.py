@@ -39,16 +39,19 @@ class Deadlines:
         """Scopes entered and not yet left (nor expired)."""
         return len(self._active)
 
-    def _add(self, scope: DeadlineScope) -> None:
+    def enter(self, scope: DeadlineScope) -> None:
+        """``scope`` was entered: enforce its deadline."""
         self._active[scope] = None
         if scope.when < self._timer_at:
             self._arm(scope.when)
 
-    def _moved(self, scope: DeadlineScope) -> None:
+    def moved(self, scope: DeadlineScope) -> None:
+        """``scope`` was rescheduled: re-arm the timer if it is due sooner."""
         if scope in self._active and scope.when < self._timer_at:
             self._arm(scope.when)
 
-    def _remove(self, scope: DeadlineScope) -> None:
+    def leave(self, scope: DeadlineScope) -> None:
+        """``scope`` was left: forget it."""
         # The timer stays armed: when it fires with nothing due it re-arms for the next
         # deadline, which is cheaper than re-arming on every exit.
         self._active.pop(scope, None)
@@ -67,7 +70,7 @@ class Deadlines:
         for scope in list(self._active):
             if scope.when <= now:
                 del self._active[scope]
-                scope._expire()
+                scope.expire()
             elif scope.when < earliest:
                 earliest = scope.when
         if earliest < math.inf:
@@ -92,7 +95,7 @@ class DeadlineScope:
     def reschedule(self, when: float) -> None:
         """Expire at ``when`` instead."""
         self.when = when
-        self._deadlines._moved(self)
+        self._deadlines.moved(self)
 
     def __enter__(self) -> DeadlineScope:
         task = asyncio.current_task()
@@ -100,7 +103,7 @@ class DeadlineScope:
             raise RuntimeError("a deadline scope must be used inside a task")
         self._task = task
         self._cancelling = task.cancelling()
-        self._deadlines._add(self)
+        self._deadlines.enter(self)
         return self
 
     def __exit__(
@@ -109,7 +112,7 @@ class DeadlineScope:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._deadlines._remove(self)
+        self._deadlines.leave(self)
         if not self.expired:
             return
         assert self._task is not None  # noqa: S101 - only an entered scope expires
@@ -118,7 +121,8 @@ class DeadlineScope:
         if self._task.uncancel() <= self._cancelling and exc_type is asyncio.CancelledError:
             raise TimeoutError from exc
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
+        """The deadline passed: cancel the task (``__exit__`` turns it into TimeoutError)."""
         self.expired = True
         assert self._task is not None  # noqa: S101 - only an entered scope is active
         self._task.cancel()

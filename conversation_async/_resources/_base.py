@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import attrs
 
+from .._checked import as_object
 from .._config import ClientConfig
 from .._core.call import Reported
 from .._errors import InvalidResponseError, SerializationError
@@ -61,7 +62,7 @@ def endpoint(method: str, path: str, *, api: str = "conversation") -> Callable[[
     return mark
 
 
-def changed_fields(request: Any) -> list[str]:
+def changed_fields(request: attrs.AttrsInstance) -> list[str]:
     """The fields set (not None) on an update request; ``ValueError`` when there are none."""
     changed = [f.name for f in attrs.fields(type(request)) if getattr(request, f.name) is not None]
     if not changed:
@@ -69,7 +70,7 @@ def changed_fields(request: Any) -> list[str]:
     return changed
 
 
-def update_mask(request: Any) -> dict[str, str]:
+def update_mask(request: attrs.AttrsInstance) -> dict[str, str]:
     """The ``update_mask`` query of a PATCH: the comma-joined fields set on ``request``.
 
     Callers pass only what they change; unset (None) fields are neither sent nor masked.
@@ -109,7 +110,7 @@ def check_page_size(page_size: int | None, maximum: int) -> None:
     """Refuse a page size the API would reject (catalog §2.15), before any request."""
     if page_size is None:
         return
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
+    if isinstance(page_size, bool) or not isinstance(as_object(page_size), int):
         raise TypeError(f"page_size must be an int, got {type(page_size).__name__}")
     if not 1 <= page_size <= maximum:
         raise ValueError(f"page_size must be between 1 and {maximum}, got {page_size}")

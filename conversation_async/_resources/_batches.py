@@ -17,6 +17,8 @@ from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import _jsoncodec
+from .._checked import as_object, is_any_mapping
 from .._config import AuthMethod, ClientConfig
 from .._core.call import Reported
 from .._errors import ConfigurationError, SerializationError
@@ -70,11 +72,11 @@ def _check_count(name: str, count: int, maximum: int) -> None:
         raise ValueError(f"{name} must hold 1 to {maximum:,} items, got {count:,}")
 
 
-def _check_map(name: str, values: Mapping[str, str] | None, *, reserved: bool = False) -> None:
+def _check_map(name: str, values: object, *, reserved: bool = False) -> None:
     """A string-to-string map (None allowed); ``reserved``: ``_batch_id`` is refused."""
     if values is None:
         return
-    if not isinstance(values, Mapping):
+    if not is_any_mapping(values):
         raise TypeError(f"{name} must be a mapping of str to str, got {type(values).__name__}")
     for key, value in values.items():
         if not isinstance(key, str) or not isinstance(value, str):
@@ -83,11 +85,11 @@ def _check_map(name: str, values: Mapping[str, str] | None, *, reserved: bool = 
         raise ValueError(f"{name} may not set {BATCH_ID_KEY!r}: the API reserves it")
 
 
-def _check_recipient(index: int, item: RecipientAndParam) -> None:
+def _check_recipient(index: int, item: object) -> None:
     where = f"recipient_and_params[{index}]"
     if not isinstance(item, RecipientAndParam):
         raise TypeError(f"{where} must be a RecipientAndParam, got {type(item).__name__}")
-    if not isinstance(item.recipient, _RECIPIENT_TYPES):
+    if not isinstance(as_object(item.recipient), _RECIPIENT_TYPES):
         raise TypeError(f"{where}.recipient must be a Recipient")
     _check_map(f"{where}.parameters", item.parameters)
     _check_map(f"{where}.message_metadata", item.message_metadata, reserved=True)
@@ -98,13 +100,13 @@ def check_send_batch(request: SendBatchRequest) -> None:
     """Raise ``ValueError`` / ``TypeError`` for a request the API would refuse (or that
     would misbehave): no ``app_id``, 0 or more than 1,000 recipients, maps that are not
     ``str -> str``, a caller-set ``_batch_id``, a naive ``send_after``. Pure."""
-    if not isinstance(request, SendBatchRequest):
+    if not isinstance(as_object(request), SendBatchRequest):
         raise TypeError(f"expected a SendBatchRequest, got {type(request).__name__}")
     require(app_id=request.app_id)
-    if not isinstance(request.message, AppMessage):
+    if not isinstance(as_object(request.message), AppMessage):
         raise TypeError("message must be an AppMessage")
     recipients = request.recipient_and_params
-    if not isinstance(recipients, list):
+    if not isinstance(as_object(recipients), list):
         raise TypeError("recipient_and_params must be a list")
     _check_count("recipient_and_params", len(recipients), MAX_RECIPIENTS)
     for index, item in enumerate(recipients):
@@ -115,7 +117,7 @@ def check_send_batch(request: SendBatchRequest) -> None:
     _check_map("channel_properties", request.channel_properties)
     send_after = request.send_after
     if send_after is not None and (
-        not isinstance(send_after, datetime) or send_after.utcoffset() is None
+        not isinstance(as_object(send_after), datetime) or send_after.utcoffset() is None
     ):
         raise ValueError("send_after must be a timezone-aware datetime")
 
@@ -124,7 +126,7 @@ def as_recipient_and_param(item: RecipientAndParam | Recipient) -> RecipientAndP
     """Accept a ``RecipientAndParam`` or a bare recipient (no parameters, no metadata)."""
     if isinstance(item, RecipientAndParam):
         return item
-    if isinstance(item, _RECIPIENT_TYPES):
+    if isinstance(as_object(item), _RECIPIENT_TYPES):
         return RecipientAndParam(recipient=item)
     raise TypeError(f"expected a RecipientAndParam or a Recipient, got {type(item).__name__}")
 
@@ -137,8 +139,8 @@ def read_batches(data: Any) -> builtins.list[Batch]:
     (``SerializationError``: "no batch" would be a guess)."""
     if data is None:
         return []
-    if isinstance(data, Mapping):
-        lists = [value for value in data.values() if isinstance(value, list)]
+    if _jsoncodec.is_object(data):
+        lists = [value for value in data.values() if _jsoncodec.is_array(value)]
         if "batches" not in data and len(lists) > 1:
             raise SerializationError(
                 f"a status-by-metadata answer with {len(lists)} arrays and none named "
@@ -203,7 +205,7 @@ class BatchesResource(Resource):
         batch is scheduled and can be cancelled until then; the answer's ``send_after`` is
         the effective time (the API may round it up).
         """
-        if isinstance(recipients, str | bytes) or not isinstance(recipients, Iterable):
+        if isinstance(recipients, str | bytes) or not isinstance(as_object(recipients), Iterable):
             raise TypeError("recipients must be a sequence of RecipientAndParam or Recipient")
         request = SendBatchRequest(
             app_id=app_id,
@@ -285,7 +287,7 @@ class BatchesResource(Resource):
     @endpoint("DELETE", f"{_PATH}/messages", api="batch")
     async def cancel_raw(self, body: Mapping[str, Any]) -> None:
         """Send any cancel body as is (for a shape :meth:`cancel` does not build)."""
-        if not isinstance(body, Mapping) or not body:
+        if not isinstance(as_object(body), Mapping) or not body:
             raise ValueError("body must be a non-empty mapping")
         await self._call_ignoring("DELETE", self._messages, dict(body))
 
@@ -296,7 +298,7 @@ class BatchesResource(Resource):
         items = builtins.list(contacts)
         _check_count("contacts", len(items), MAX_CONTACTS)
         for index, contact in enumerate(items):
-            if not isinstance(contact, ContactCreateRequest):
+            if not isinstance(as_object(contact), ContactCreateRequest):
                 got = type(contact).__name__
                 raise TypeError(f"contacts[{index}] must be a ContactCreateRequest, got {got}")
         body = unstructure(CreateContactsBatchRequest(contacts=items))
@@ -310,7 +312,7 @@ class BatchesResource(Resource):
             raise TypeError("contact_ids must be a sequence of IDs, not one string")
         ids = builtins.list(contact_ids)
         _check_count("contact_ids", len(ids), MAX_CONTACTS)
-        if not all(isinstance(i, str) and i for i in ids):
+        if not all(isinstance(as_object(i), str) and i for i in ids):
             raise ValueError("contact_ids must be non-empty strings")
         body = unstructure(DeleteContactsBatchRequest(contact_ids=ids))
         await self._call_ignoring("DELETE", self._batch_url("contacts"), body)
@@ -326,7 +328,7 @@ class BatchesResource(Resource):
         if not records:
             raise ValueError("consent_records must hold at least one record")
         for index, record in enumerate(records):
-            if not isinstance(record, ConsentRecord):
+            if not isinstance(as_object(record), ConsentRecord):
                 got = type(record).__name__
                 raise TypeError(f"consent_records[{index}] must be a ConsentRecord, got {got}")
             require(identification=record.identification, consent_type=record.consent_type)

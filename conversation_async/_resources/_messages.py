@@ -12,6 +12,7 @@ from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from .._checked import as_object
 from .._config import ClientConfig
 from .._core.call import Reported
 from .._http.transport import Transport
@@ -53,7 +54,7 @@ def format_ttl(ttl: int | timedelta) -> str:
         if total != int(total):
             raise ValueError(f"ttl must be whole seconds, got {total}")
         seconds = int(total)
-    elif isinstance(ttl, int) and not isinstance(ttl, bool):
+    elif isinstance(as_object(ttl), int) and not isinstance(ttl, bool):
         seconds = ttl
     else:
         raise TypeError(f"ttl must be seconds (int) or a timedelta, got {type(ttl).__name__}")
@@ -169,7 +170,7 @@ class MessagesResource(Resource):
     ) -> Coroutine[Any, Any, Reported[SendMessageResponse]]:
         """:meth:`send_request` with its result as a value, and the call's report (what
         bulk sends record); misuse (not a request, no ``app_id``) raises at once."""
-        if not isinstance(request, SendMessageRequest):
+        if not isinstance(as_object(request), SendMessageRequest):
             raise TypeError(f"expected a SendMessageRequest, got {type(request).__name__}")
         if not request.app_id:
             require(app_id=request.app_id)

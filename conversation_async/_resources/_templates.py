@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 
+from .._checked import as_object
 from ..models import (
     ListTemplatesV2Response,
     ListTranslationsResponse,
@@ -37,7 +38,7 @@ def _check_default_translation(
 
 
 def _check_version(version: int) -> None:
-    if isinstance(version, bool) or not isinstance(version, int):
+    if isinstance(version, bool) or not isinstance(as_object(version), int):
         raise TypeError(f"version must be an int, got {type(version).__name__}")
 
 

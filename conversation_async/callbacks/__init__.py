@@ -15,8 +15,8 @@ Importing this package loads no web framework: aiohttp.web only with the first
 ``receiver.handle`` or ``receiver.app()``.
 """
 
+from . import _events
 from ._events import *  # noqa: F403
-from ._events import __all__ as _events_all
 from ._parse import (
     EVENT_CLASSES,
     PAYLOAD_ALIASES,
@@ -39,15 +39,15 @@ from ._stores import DedupeStore, Mark, MemoryDedupeStore
 
 __all__ = [
     "EVENT_CLASSES",
+    "PAYLOAD_ALIASES",
+    "TRIGGER_ALIASES",
     "CallbackReceiver",
     "DedupeStore",
     "Mark",
     "MemoryDedupeStore",
     "NonceCache",
-    "PAYLOAD_ALIASES",
     "ReceiverStats",
     "SignatureVerifier",
-    "TRIGGER_ALIASES",
     "Verdict",
     "dedupe_key",
     "event_class_for_trigger",
@@ -55,5 +55,5 @@ __all__ = [
     "sign",
     "signature_headers",
     "verify_signature",
-    *_events_all,
 ]
+__all__ += _events.__all__

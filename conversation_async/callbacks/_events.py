@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import attrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from .. import _jsoncodec
 from .._serde import converter
 from ..models import (
     AppMessage,
@@ -791,7 +792,7 @@ def _metadata_json(metadata: str | None) -> Mapping[str, Any]:
         value = json.loads(metadata)
     except ValueError:
         return {}
-    return value if isinstance(value, dict) else {}
+    return value if _jsoncodec.is_object(value) else {}
 
 
 def batch_id_of(
@@ -830,7 +831,7 @@ def batch_message_index_of(report: MessageDeliveryReport | MessageDeliveryEvent)
 
 
 def _structure_unknown_event(data: Any, _: Any) -> UnknownCallbackEvent:
-    if not isinstance(data, Mapping):
+    if not _jsoncodec.is_mapping(data):
         raise TypeError("a callback must be a JSON object")
     return _structure_unknown_envelope({**data, "__raw__": dict(data)}, UnknownCallbackEvent)
 

@@ -10,10 +10,11 @@ is handled or dead-lettered, the key that marks it handled, and when to claim id
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import attrs
 
+from .._checked import is_any_mapping
 from .._errors import CallbackParseError
 from ._parse import parse_callback
 from ._receiver_core import VerifiedCallback
@@ -168,10 +169,15 @@ def _raw(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
+def _is_array(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
+    """A RESP array as redis-py gives it: a list, or a tuple."""
+    return isinstance(value, list | tuple)
+
+
 def _fields(value: Any) -> dict[str, bytes] | None:
     if value is None:
         return None
-    if isinstance(value, Mapping):
+    if is_any_mapping(value):
         return {_text(k): _raw(v) for k, v in value.items()}
     flat = list(value)  # a flat [field, value, ...] list
     return {_text(k): _raw(v) for k, v in zip(flat[::2], flat[1::2], strict=True)}
@@ -179,7 +185,7 @@ def _fields(value: Any) -> dict[str, bytes] | None:
 
 def _is_entry(item: Any) -> bool:
     return (
-        isinstance(item, list | tuple)
+        _is_array(item)
         and len(item) >= 2
         and isinstance(item[0], bytes | str)
         and (item[1] is None or isinstance(item[1], Mapping | list | tuple))
@@ -191,7 +197,7 @@ def _entries(items: Any, deliveries: int) -> list[Entry]:
     """Entries from a list of ``(id, fields)`` pairs, nested lists flattened."""
     found: list[Entry] = []
     for item in items or ():
-        if item is None or (isinstance(item, list | tuple) and item and item[0] is None):
+        if item is None or (_is_array(item) and item and item[0] is None):
             continue  # an id without its entry: nothing to handle
         if _is_entry(item):
             found.append(Entry(_text(item[0]), _fields(item[1]), deliveries))
@@ -205,7 +211,7 @@ def read_entries(reply: Any) -> list[Entry]:
     ``{stream: entries}`` or ``{stream: [entries]}``; None or empty when nothing came."""
     if not reply:
         return []
-    streams = reply.values() if isinstance(reply, Mapping) else (pair[1] for pair in reply)
+    streams = reply.values() if is_any_mapping(reply) else (pair[1] for pair in reply)
     return [entry for entries in streams for entry in _entries(entries, 1)]
 
 

@@ -133,7 +133,7 @@ def parse_callback(
 
 def _decode(body: object) -> dict[str, Any]:
     if isinstance(body, bytes | bytearray | memoryview | str):
-        raw = bytes(body) if isinstance(body, memoryview) else body
+        raw = body.tobytes() if isinstance(body, memoryview) else body
         try:
             data: object = _jsoncodec.loads(raw)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, too deep
@@ -142,7 +142,7 @@ def _decode(body: object) -> dict[str, Any]:
             ) from exc
     else:
         data = body
-    if not isinstance(data, Mapping):
+    if not _jsoncodec.is_mapping(data):
         raise CallbackParseError(
             f"callback body must be a JSON object, got {_json_type_name(data)}"
         )

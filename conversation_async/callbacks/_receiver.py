@@ -39,7 +39,7 @@ from ._stores import DedupeStore, MemoryDedupeStore
 if TYPE_CHECKING:
     from aiohttp import web
 
-__all__ = ["CallbackReceiver", "Dispatcher", "handlers_of"]
+__all__ = ["CallbackReceiver", "Dispatcher"]
 
 logger = logging.getLogger("conversation_async.callbacks")
 
@@ -148,7 +148,7 @@ class CallbackReceiver:
         if replay_store is not None:
             if verifier is None and not secret:
                 raise ValueError("replay_store needs signed callbacks (a secret or verifier)")
-            if verifier is not None and verifier._nonces is not None:
+            if verifier is not None and verifier.nonce_cache is not None:
                 raise ValueError(
                     "the verifier remembers nonces itself: make it with nonce_cache=False"
                 )
@@ -219,6 +219,12 @@ class CallbackReceiver:
         then cancel what is left. Usable as an ``app.on_shutdown`` hook."""
         await self._core.shutdown()
 
+    @property
+    def handlers(self) -> Dispatcher:
+        """The handlers registered with :meth:`on`, as a sink: what an inbox worker runs
+        (with an inbox, the receiver itself only appends each callback)."""
+        return self._dispatcher
+
     def __repr__(self) -> str:
         signed = "signed" if self._core.signed else "unsigned"
         mode = f"ack={self._core.ack!r}" if self._inbox is None else f"inbox={self._inbox!r}"
@@ -226,12 +232,6 @@ class CallbackReceiver:
             f"CallbackReceiver({signed}, {mode}, "
             f"handlers={len(self._dispatcher)}, in_flight={self.in_flight})"
         )
-
-
-def handlers_of(receiver: CallbackReceiver) -> Dispatcher:
-    """The handlers registered with ``receiver.on``, as a sink: what an inbox worker runs
-    (the receiver itself hands its callbacks to the inbox)."""
-    return receiver._dispatcher
 
 
 def _name(handler: Handler) -> str:

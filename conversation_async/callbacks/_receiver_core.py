@@ -41,12 +41,13 @@ from typing import Protocol
 
 import attrs
 
+import conversation_async.callbacks._rules as rules
+
 from .._errors import CallbackParseError
-from . import _rules
 from ._events import CallbackEvent
 from ._parse import parse_callback
 from ._rules import AckMode, Outcome, Refusal
-from ._signature import NONCE_HEADER, Headers, SignatureVerifier, Verdict, _lower_headers
+from ._signature import NONCE_HEADER, Headers, SignatureVerifier, Verdict, lower_headers
 from ._stores import DedupeStore, Mark
 
 __all__ = [
@@ -69,7 +70,7 @@ class ReceiverStats:
     duplicates: int = 0
     handled: int = 0
     handler_errors: int = 0
-    refused: Counter[str] = attrs.field(factory=Counter)
+    refused: Counter[str] = attrs.field(factory=Counter[str])
 
 
 @attrs.frozen
@@ -132,7 +133,7 @@ class ReceiverCore:
         self.max_body_size = max_body_size
         self._max_in_flight = max_in_flight
         self._handler_timeout = handler_timeout
-        self._pending_for = _rules.pending_for(ack, handler_timeout)
+        self._pending_for = rules.pending_for(ack, handler_timeout)
         self._shutdown_timeout = shutdown_timeout
         self._slots: asyncio.Semaphore | None = None
         self._tasks: set[asyncio.Task[Outcome]] = set()
@@ -151,8 +152,8 @@ class ReceiverCore:
     async def receive(self, headers: Headers, body: bytes | AsyncIterable[bytes]) -> int:
         """The status to answer a callback POST with ``headers`` and raw ``body`` (bytes,
         or chunks as they arrive: reading stops past ``max_body_size``)."""
-        found = _lower_headers(headers)
-        refusal = _rules.screen(
+        found = lower_headers(headers)
+        refusal = rules.screen(
             found.get("content-type"),
             found.get("content-length"),
             max_body_size=self.max_body_size,
@@ -162,7 +163,7 @@ class ReceiverCore:
             return self._refuse(refusal)
         raw = await _read(body, self.max_body_size)
         if raw is None:
-            return self._refuse(_rules.TOO_LARGE)
+            return self._refuse(rules.TOO_LARGE)
         if self._verifier is not None:
             refusal = await self._verify(self._verifier, found, raw)
             if refusal is not None:
@@ -171,15 +172,15 @@ class ReceiverCore:
             event = parse_callback(raw)
         except CallbackParseError as exc:
             return self._refuse(Refusal(400, f"malformed: {exc}"))
-        callback = VerifiedCallback(event=event, body=raw, key=_rules.dedupe_key(event, raw))
+        callback = VerifiedCallback(event=event, body=raw, key=rules.dedupe_key(event, raw))
         try:
             mark = await self._dedupe.mark(callback.key)
         except Exception as exc:
-            return _rules.answer(self._store_failed("dedupe", exc))
+            return rules.answer(self._store_failed("dedupe", exc))
         if mark is not None:  # a known duplicate waits for no slot
-            return _rules.answer(self._known(mark, callback))
+            return rules.answer(self._known(mark, callback))
         if not self._sink.wants(event):  # nothing to run: remembered at once
-            return _rules.answer(await self._claim(callback, None))
+            return rules.answer(await self._claim(callback, None))
         return await self._admit(callback)
 
     async def shutdown(self) -> None:
@@ -206,13 +207,13 @@ class ReceiverCore:
         verdict = verifier.verify(headers, raw)
         if verdict is Verdict.VALID and self._replay is not None:
             try:
-                seen = await self._replay.claim(_rules.nonce_key(headers[NONCE_HEADER]))
+                seen = await self._replay.claim(rules.nonce_key(headers[NONCE_HEADER]))
             except Exception as exc:
                 _log_store_failure("replay", exc)
-                return _rules.STORE_DOWN
+                return rules.STORE_DOWN
             if seen is not None:
                 verdict = Verdict.REPLAYED
-        return _rules.signature_refusal(verdict)
+        return rules.signature_refusal(verdict)
 
     async def _admit(self, callback: VerifiedCallback) -> int:
         """Wait for a slot, then claim and handle the callback in a tracked task; answer
@@ -227,7 +228,7 @@ class ReceiverCore:
         await self._slots.acquire()  # when full, the sender waits: nothing is dropped
         if self._closing:
             self._slots.release()
-            return self._refuse(_rules.SHUTTING_DOWN)
+            return self._refuse(rules.SHUTTING_DOWN)
         loop = asyncio.get_running_loop()
         claimed: asyncio.Future[Outcome] = loop.create_future()
         task = loop.create_task(self._process(callback, claimed))
@@ -237,8 +238,8 @@ class ReceiverCore:
         await asyncio.wait([awaited])  # cancels neither the task nor the future
         outcome = Outcome.CANCELLED if awaited.cancelled() else awaited.result()
         if outcome is Outcome.CANCELLED:
-            return self._refuse(_rules.SHUTTING_DOWN)
-        return _rules.answer(outcome)
+            return self._refuse(rules.SHUTTING_DOWN)
+        return rules.answer(outcome)
 
     async def _process(
         self, callback: VerifiedCallback, claimed: asyncio.Future[Outcome]
@@ -327,7 +328,7 @@ class ReceiverCore:
             )
 
     def _known(self, mark: Mark, callback: VerifiedCallback) -> Outcome:
-        refusal = _rules.known_refusal(mark)
+        refusal = rules.known_refusal(mark)
         if refusal is not None:
             self._note(refusal)
             return Outcome.IN_PROGRESS
@@ -337,7 +338,7 @@ class ReceiverCore:
 
     def _store_failed(self, which: str, exc: Exception) -> Outcome:
         _log_store_failure(which, exc)
-        self._note(_rules.STORE_DOWN)
+        self._note(rules.STORE_DOWN)
         return Outcome.STORE_DOWN
 
     def _refuse(self, refusal: Refusal) -> int:

@@ -18,8 +18,13 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
+from .._checked import as_object
 from ._stores import ExpiringMarks, Mark
+
+if TYPE_CHECKING:  # typing.TypeIs is new in Python 3.13
+    from typing_extensions import TypeIs
 
 __all__ = [
     "ALGORITHM_HEADER",
@@ -54,7 +59,7 @@ def _utf8(text: str) -> bytes:
 def _body_bytes(body: bytes | str) -> bytes:
     if isinstance(body, bytes | bytearray | memoryview):
         return bytes(body)
-    if isinstance(body, str):
+    if isinstance(as_object(body), str):
         return _utf8(body)
     raise TypeError(
         f"body must be the raw request body (bytes or str), got {type(body).__name__}; "
@@ -83,8 +88,13 @@ def signature_headers(
     }
 
 
-def _lower_headers(headers: Headers) -> dict[str, str]:
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
+def _is_mapping(headers: Headers) -> TypeIs[Mapping[str, str]]:
+    return isinstance(headers, Mapping)
+
+
+def lower_headers(headers: Headers) -> dict[str, str]:
+    """``headers`` by lower-case name; the first value of a name wins."""
+    pairs = headers.items() if _is_mapping(headers) else headers
     found: dict[str, str] = {}
     for name, value in pairs:
         found.setdefault(name.lower(), value)
@@ -111,7 +121,7 @@ def check_signature(secret: str | None, headers: Headers, body: bytes | str) -> 
         raw: bytes | None = _body_bytes(body)
     except UnicodeEncodeError:  # a str body with a lone surrogate was never sent as bytes
         raw = None
-    found = _lower_headers(headers)
+    found = lower_headers(headers)
     signature = found.get(SIGNATURE_HEADER)
     nonce = found.get(NONCE_HEADER)
     timestamp = found.get(TIMESTAMP_HEADER)
@@ -189,12 +199,17 @@ class SignatureVerifier:
         self._nonces = nonce_cache if isinstance(nonce_cache, NonceCache) else None
         self._clock = clock
 
+    @property
+    def nonce_cache(self) -> NonceCache | None:
+        """The cache that remembers nonces; None when replay protection is off."""
+        return self._nonces
+
     def verify(self, headers: Headers, body: bytes | str) -> Verdict:
         """Check one callback; the verdict is truthy only when it may be processed."""
         verdict = check_signature(self._secret, headers, body)
         if verdict is not Verdict.VALID:
             return verdict
-        found = _lower_headers(headers)
+        found = lower_headers(headers)
         now = self._clock()
         if self._max_skew is not None:
             try:

@@ -36,7 +36,6 @@ import attrs
 
 from ..callbacks import CallbackEvent, CallbackReceiver, DedupeStore, Mark
 from ..callbacks import _inbox_rules as rules
-from ..callbacks._receiver import handlers_of
 from ..callbacks._receiver_core import (
     CallbackSink,
     HandlersFailed,
@@ -142,7 +141,7 @@ class RedisStreamInbox:
         """A worker running ``handlers`` (a receiver's, registered with ``on``) for this
         inbox's entries, at most ``concurrency`` at a time, as consumer ``consumer``
         (unique to the process: ``f"{hostname}-{pid}"``). Start it with ``run()``."""
-        sink = handlers_of(handlers) if isinstance(handlers, CallbackReceiver) else handlers
+        sink = handlers.handlers if isinstance(handlers, CallbackReceiver) else handlers
         return InboxWorker(self, self._redis, sink, consumer=consumer, concurrency=concurrency)
 
     def __repr__(self) -> str:

@@ -115,6 +115,15 @@ def _moment(value: str) -> datetime:
 PROG: Final = "python -m conversation_async.testing"
 
 
+class _ProcessEmulator(Emulator):
+    """The emulator as a process of its own."""
+
+    def freeze_stored(self) -> None:
+        """After each batch, take what is stored out of the cyclic collector's sight (see
+        ``BatchRuntime.freeze_stored``): nothing else in the process needs collecting."""
+        self._batch.freeze_stored = True
+
+
 def parse_args(argv: Sequence[str] | None = None, prog: str = PROG) -> argparse.Namespace:
     """The command line of the standalone emulator."""
     parser = argparse.ArgumentParser(
@@ -173,7 +182,7 @@ async def serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with Emulator(
+    async with _ProcessEmulator(
         host=args.host,
         port=args.port,
         project_id=args.project_id,
@@ -185,7 +194,7 @@ async def serve(args: argparse.Namespace) -> None:
         rate_limit=args.rate_limit,
         clock=None if args.manual_clock is None else ManualClock(args.manual_clock),
     ) as emulator:
-        emulator._batch.freeze_stored = True  # a process of its own (see BatchRuntime)
+        emulator.freeze_stored()
         for route, rate in args.fault:
             emulator.inject_faults(route, FaultPlan(rate))
         print(

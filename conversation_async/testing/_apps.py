@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._envelope import invalid_argument, json_response, not_found
 from ._masks import apply_update, parse_update_mask
 from ._params import MANDATORY, Violations, empty_response, non_empty_str, read_json_object
@@ -72,7 +73,7 @@ def _channel_known_id(entry: dict[str, Any]) -> str:
 
 def _render_credentials(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The stored credential entries: as sent, plus the read-only state fields."""
-    rendered = []
+    rendered: list[dict[str, Any]] = []
     for entry in entries:
         stored = {k: v for k, v in entry.items() if k not in ("state", "channel_known_id")}
         stored["state"] = {"status": "ACTIVE", "description": ""}
@@ -83,18 +84,18 @@ def _render_credentials(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _validate_credentials(value: object) -> Violations:
     field = "channel_credentials"
-    if not isinstance(value, list) or not value:
+    if not _jsoncodec.is_array(value) or not value:
         return [(field, f"{MANDATORY}: at least one channel credential is required")]
     problems: Violations = []
     for index, entry in enumerate(value):
         where = f"{field}[{index}]"
-        if not isinstance(entry, dict):
+        if not _jsoncodec.is_object(entry):
             problems.append((where, "must be an object"))
             continue
         if not non_empty_str(entry.get("channel")):
             problems.append((f"{where}.channel", MANDATORY))
         present = [key for key in CREDENTIAL_KEYS if entry.get(key) is not None]
-        if len(present) != 1 or not isinstance(entry[present[0]], dict):
+        if len(present) != 1 or not _jsoncodec.is_object(entry[present[0]]):
             problems.append(
                 (where, f"exactly one credential object of {', '.join(CREDENTIAL_KEYS)}")
             )
@@ -114,11 +115,11 @@ def validate_app(app: dict[str, Any]) -> Violations:
         if app.get(name) not in allowed:
             problems.append((name, f"must be one of {', '.join(sorted(allowed))}"))
     for name, default in APP_FIELDS.items():
-        if isinstance(default, dict) and not isinstance(app.get(name), dict):
+        if _jsoncodec.is_object(default) and not _jsoncodec.is_object(app.get(name)):
             problems.append((name, "must be an object"))
     for name, (low, high) in _TTL_RANGES.items():
         policy = app.get(name)
-        ttl = policy.get("ttl_days") if isinstance(policy, dict) else None
+        ttl = policy.get("ttl_days") if _jsoncodec.is_object(policy) else None
         if ttl is not None and not (isinstance(ttl, int) and low <= ttl <= high):
             problems.append((f"{name}.ttl_days", f"must be an integer from {low} to {high}"))
     return problems

@@ -15,6 +15,8 @@ from typing import Any, Final, Literal
 import attrs
 import orjson
 
+from .. import _jsoncodec
+from .._checked import is_any_dict
 from ._params import APP_MESSAGE_KEYS, Violations, non_empty_str, parse_time, validate_one_of
 from ._params import validate_recipient as _validate_recipient
 
@@ -177,7 +179,7 @@ class BatchSettings:
 def _string_map(value: object, field: str) -> Violations:
     if value is None:
         return []
-    if not isinstance(value, dict) or not all(
+    if not is_any_dict(value) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         return [(field, "must be an object of string values")]
@@ -191,7 +193,7 @@ def validate_send_batch(body: Mapping[str, Any], settings: BatchSettings) -> Vio
         problems.append(("app_id", "Field is mandatory and must be a non-empty string"))
     problems.extend(validate_one_of(body.get("message"), APP_MESSAGE_KEYS, "message"))
     items = body.get("recipient_and_params")
-    if not isinstance(items, list):
+    if not _jsoncodec.is_array(items):
         problems.append(("recipient_and_params", "Field is mandatory and must be a list"))
     elif not 1 <= len(items) <= MAX_RECIPIENTS:
         problems.append(
@@ -223,7 +225,9 @@ def validate_send_batch(body: Mapping[str, Any], settings: BatchSettings) -> Vio
         if value is not None and not isinstance(value, str):
             problems.append((name, "must be a string"))
     order = body.get("channel_priority_order")
-    if order is not None and not (isinstance(order, list) and all(non_empty_str(c) for c in order)):
+    if order is not None and not (
+        _jsoncodec.is_array(order) and all(non_empty_str(c) for c in order)
+    ):
         problems.append(("channel_priority_order", "must be a list of channels"))
     if settings.unknown_fields == "reject":
         problems.extend((key, "unknown field") for key in body if key not in SEND_FIELDS)
@@ -233,7 +237,7 @@ def validate_send_batch(body: Mapping[str, Any], settings: BatchSettings) -> Vio
 def _validate_item(item: object, settings: BatchSettings) -> Violations:
     """The problems of one ``recipient_and_params`` item, fields named within the item
     (``""``: the item itself)."""
-    if not isinstance(item, dict):
+    if not _jsoncodec.is_object(item):
         return [("", "must be an object")]
     problems = _validate_recipient(item.get("recipient"), "recipient")
     for name in ("parameters", "message_metadata", "conversation_metadata"):
@@ -254,10 +258,10 @@ def placeholders(value: Any) -> set[str]:
     if isinstance(value, str):
         if "${" in value:
             found.update(_PLACEHOLDER.findall(value))
-    elif isinstance(value, dict):
+    elif _jsoncodec.is_object(value):
         for item in value.values():
             found |= placeholders(item)
-    elif isinstance(value, list):
+    elif _jsoncodec.is_array(value):
         for item in value:
             found |= placeholders(item)
     return found
@@ -282,7 +286,7 @@ def _filler(value: Any, missing: str) -> Filler | None:
         if "${" not in value or not _PLACEHOLDER.search(value):
             return None
         return _string_filler(value, missing == "empty")
-    if isinstance(value, dict):
+    if _jsoncodec.is_object(value):
         parts = {key: _filler(item, missing) for key, item in value.items()}
         filled = {key: part for key, part in parts.items() if part is not None}
         if not filled:
@@ -295,7 +299,7 @@ def _filler(value: Any, missing: str) -> Filler | None:
             return copy
 
         return fill_dict
-    if isinstance(value, list):
+    if _jsoncodec.is_array(value):
         items = [_filler(item, missing) for item in value]
         if all(item is None for item in items):
             return None
@@ -440,7 +444,7 @@ def parse_cancel(
         pairs.append((body.get("metadata_key"), body.get("metadata_value")))
     if "map" in shapes:
         metadata = body.get("batch_metadata")
-        if isinstance(metadata, dict) and len(metadata) == 1:
+        if _jsoncodec.is_object(metadata) and len(metadata) == 1:
             pairs.append(next(iter(metadata.items())))
     if "query" in shapes:
         pairs.append((query.get("metadataKey"), query.get("metadataValue")))

@@ -19,12 +19,13 @@ import asyncio
 import contextlib
 import copy
 import gc
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Generator
 from typing import Any, Final
 
 import orjson
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._batch_rules import (
     MAX_CONTACTS,
     BatchSettings,
@@ -79,13 +80,13 @@ async def _read_large_object(request: web.Request) -> dict[str, Any]:
         body = orjson.loads(raw)
     except ValueError:
         return await read_json_object(request)
-    if not isinstance(body, dict):
+    if not _jsoncodec.is_object(body):
         return await read_json_object(request)
     return body
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def _collector_paused() -> Generator[None, None, None]:
     """No cyclic garbage collection while a batch's messages are stored: a thousand
     messages make some ten thousand long-lived objects, and collections triggered among
     them (scanning the whole store) would take about as long as storing them. The previous
@@ -383,8 +384,8 @@ class BatchRoutes(RouteProvider):
 
     def _id_list(self, body: dict[str, Any], name: str, limit: int) -> list[Any]:
         items = body.get(name)
-        if not isinstance(items, list) or not 1 <= len(items) <= limit:
-            given = len(items) if isinstance(items, list) else "no list"
+        if not _jsoncodec.is_array(items) or not 1 <= len(items) <= limit:
+            given = len(items) if _jsoncodec.is_array(items) else "no list"
             raise invalid_argument(
                 [(name, f"Field is mandatory: 1 to {limit} items ({given} given)")]
             )
@@ -401,7 +402,7 @@ class BatchRoutes(RouteProvider):
     async def _create_contacts(self, items: list[Any]) -> None:
         await asyncio.sleep(0)
         for item in items:
-            if not isinstance(item, dict) or item.get("language") is None:
+            if not _jsoncodec.is_object(item) or item.get("language") is None:
                 continue
             contact: dict[str, Any] = {"id": self._store.new_id()}
             for name, default in CONTACT_FIELDS.items():
@@ -442,13 +443,16 @@ class BatchRoutes(RouteProvider):
         problems: Violations = []
         app_id = require_str(body, "app_id", problems)
         records = body.get("consent_records")
-        if not isinstance(records, list) or not 1 <= len(records) <= settings.max_consent_records:
+        if (
+            not _jsoncodec.is_array(records)
+            or not 1 <= len(records) <= settings.max_consent_records
+        ):
             limit = settings.max_consent_records
             problems.append(("consent_records", f"Field is mandatory: 1 to {limit} records"))
-        if problems or not isinstance(records, list):
+        if problems or not _jsoncodec.is_array(records):
             raise invalid_argument(problems)
         for record in records:
-            if not isinstance(record, dict):
+            if not _jsoncodec.is_object(record):
                 continue
             identification = record.get("identification")
             kind = record.get("consent_type")

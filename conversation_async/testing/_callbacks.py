@@ -67,7 +67,7 @@ class CallbackDelivery:
     target: str
     trigger: str
     body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict[str, str])
     attempts: int = 0
     status: int | None = None
     delivered: bool = False
@@ -288,7 +288,7 @@ class CallbackSender:
         ``None``), or else the app's webhooks subscribed to any of ``triggers``."""
         if isinstance(callback_url, str) and callback_url:
             app = self._store.apps.get(app_id) or {}
-            settings = app.get("callback_settings") or {}
+            settings: dict[str, Any] = app.get("callback_settings") or {}
             secret = str(settings.get("secret_for_overridden_callback_urls") or "")
             return [(_Target(callback_url, secret, app_id), None)]
         return [

@@ -68,7 +68,7 @@ class ManualClock:
         if moment < self._now:
             raise ValueError("a clock only moves forward")
         self._now = moment
-        waiting = []
+        waiting: list[tuple[datetime, asyncio.Future[None]]] = []
         for due, future in self._sleepers:
             if future.done():
                 continue

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._callbacks import Stage
 from ._envelope import invalid_argument, json_response, not_found
 from ._inbound import processing_mode
@@ -100,7 +101,7 @@ class ConsentRoutes(RouteProvider):
         problems.extend(validate_recipient(body.get("recipient")))
         channels = body.get("channels")
         if not (
-            isinstance(channels, list) and channels and all(isinstance(c, str) for c in channels)
+            _jsoncodec.is_array(channels) and channels and all(isinstance(c, str) for c in channels)
         ):
             problems.append(("channels", f"{MANDATORY}: a non-empty list of channels"))
         strategy = body.get("processing_strategy")

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._callbacks import Envelope, now_time
 from ._envelope import invalid_argument, json_response, not_found
 from ._masks import apply_update, parse_update_mask
@@ -62,7 +63,7 @@ def validate_contact(contact: dict[str, Any]) -> Violations:
         contact.get("channel_identities"), "channel_identities", required=True
     )
     priority = contact.get("channel_priority")
-    if not isinstance(priority, list) or not all(non_empty_str(c) for c in priority):
+    if not _jsoncodec.is_array(priority) or not all(non_empty_str(c) for c in priority):
         problems.append(("channel_priority", "must be a list of channels"))
     for name in ("display_name", "email", "external_id", "metadata"):
         if not isinstance(contact.get(name), str):
@@ -261,7 +262,7 @@ class ContactRoutes(RouteProvider):
                 )
                 if contact_id not in on_channel:
                     on_channel.append(contact_id)
-        conflicts = []
+        conflicts: list[dict[str, Any]] = []
         for identity in sorted(holders):
             shared = {ch: ids for ch, ids in holders[identity].items() if len(ids) > 1}
             if shared:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .. import _jsoncodec
 from ._ledger import LedgerEntry
 from ._plans import FaultMode, FaultPlan
 from ._store import format_time
@@ -90,7 +91,7 @@ def parse_inbound(body: Mapping[str, Any]) -> InboundRequest:
         problems.append(("text", "give exactly one of text or contact_message"))
     elif text is not None and not isinstance(text, str):
         problems.append(("text", "must be a string"))
-    elif message is not None and not isinstance(message, dict):
+    elif message is not None and not _jsoncodec.is_object(message):
         problems.append(("contact_message", "must be a ContactMessage object"))
     if problems:
         raise ControlError(problems)
@@ -118,7 +119,7 @@ def parse_webhook(body: Mapping[str, Any]) -> WebhookRequest:
         if not isinstance(body.get(name), str) or not body[name]:
             problems.append((name, "required, a non-empty string"))
     triggers = body.get("triggers")
-    if not isinstance(triggers, list) or not all(isinstance(t, str) for t in triggers):
+    if not _jsoncodec.is_array(triggers) or not all(isinstance(t, str) for t in triggers):
         problems.append(("triggers", "required, a list of webhook trigger names"))
     secret = body.get("secret")
     if secret is not None and not isinstance(secret, str):
@@ -192,7 +193,7 @@ def parse_fault(body: Mapping[str, Any]) -> tuple[str, FaultPlan]:
     weights: dict[FaultMode | str, float] | None = None
     if modes is not None:
         known = {mode.value: mode for mode in FaultMode}
-        if not isinstance(modes, dict) or not all(is_number(w) for w in modes.values()):
+        if not _jsoncodec.is_object(modes) or not all(is_number(w) for w in modes.values()):
             problems.append(("modes", "must be an object of fault mode -> weight"))
         elif unknown := [str(name) for name in modes if str(name).lower() not in known]:
             names = ", ".join(mode.name for mode in FaultMode)

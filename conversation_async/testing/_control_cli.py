@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .. import _jsoncodec
 from ._control import (
     BATCH_SETTINGS_PATH,
     CLOCK_PATH,
@@ -72,7 +73,7 @@ def _json_object(text: str) -> dict[str, Any]:
         value = json.loads(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"not JSON: {error}") from None
-    if not isinstance(value, dict):
+    if not _jsoncodec.is_object(value):
         raise argparse.ArgumentTypeError("must be a JSON object")
     return value
 
@@ -319,19 +320,21 @@ def _with_query(path: str, query: dict[str, Any]) -> str:
 
 def _summary(message: object) -> str:
     """A short rendering of an AppMessage: its text, or the kind of content."""
-    if not isinstance(message, dict) or not message:
+    if not _jsoncodec.is_object(message) or not message:
         return "?"
-    text = (message.get("text_message") or {}).get("text")
+    content: dict[str, Any] = message.get("text_message") or {}
+    text = content.get("text")
     if isinstance(text, str):
         return repr(text if len(text) <= 40 else text[:39] + "…")
     return next((str(key) for key in message if key.endswith("_message")), str(next(iter(message))))
 
 
 def _recipient(request: dict[str, Any]) -> str:
-    recipient = request.get("recipient") or {}
+    recipient: dict[str, Any] = request.get("recipient") or {}
     if recipient.get("contact_id"):
         return f"contact {recipient['contact_id']}"
-    identities = (recipient.get("identified_by") or {}).get("channel_identities") or [{}]
+    identified_by: dict[str, Any] = recipient.get("identified_by") or {}
+    identities: list[dict[str, Any]] = identified_by.get("channel_identities") or [{}]
     first = identities[0]
     return f"{first.get('channel', '?')} {first.get('identity', '?')}"
 
@@ -350,7 +353,7 @@ def render(command: str, answer: Any) -> str:
     if command == "webhooks":
         if "webhooks" not in answer:  # --add answers the new webhook
             answer = {"webhooks": [answer]}
-        lines = [
+        lines: list[str] = [
             f"{hook['id']}  app {hook['app_id']}  {hook['target']}  "
             f"{','.join(hook['triggers']) or '(no triggers)'}"
             + ("  signed" if hook.get("secret") else "")

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._envelope import invalid_argument, json_response, not_found
 from ._inbound import sender_id
 from ._masks import apply_update, merge_patch, parse_update_mask
@@ -110,7 +111,7 @@ def validate_conversation(conversation: dict[str, Any]) -> Violations:
     problems: Violations = []
     if not isinstance(conversation.get("active"), bool):
         problems.append(("active", "must be true or false"))
-    if not isinstance(conversation.get("metadata_json"), dict):
+    if not _jsoncodec.is_object(conversation.get("metadata_json")):
         problems.append(("metadata_json", "must be a JSON object"))
     for name in ("active_channel", "metadata"):
         optional_str(conversation, name, problems)
@@ -241,7 +242,7 @@ class ConversationRoutes(RouteProvider):
         touched = mask if mask is not None else body
         if strategy == "MERGE_PATCH" and "metadata_json" in touched:
             patch = body.get("metadata_json")
-            if patch is not None and not isinstance(patch, dict):
+            if patch is not None and not _jsoncodec.is_object(patch):
                 raise invalid_argument([("metadata_json", "must be a JSON object")])
             updated["metadata_json"] = merge_patch(conversation["metadata_json"], patch or {})
         problems = validate_conversation(updated)
@@ -329,7 +330,7 @@ class ConversationRoutes(RouteProvider):
         identity = body.get("channel_identity")
         if identity is None and not required:
             return {}
-        if not isinstance(identity, dict):
+        if not _jsoncodec.is_object(identity):
             problems.append(("channel_identity", f"{MANDATORY} and must be an object"))
             return {}
         for key in ("channel", "identity"):
@@ -388,7 +389,7 @@ class ConversationRoutes(RouteProvider):
             last = latest.get(conversation["id"])
             rows.append((last.sequence if last else -1, conversation, last))
         rows.sort(key=lambda row: row[0], reverse=order == "DESC")
-        items = []
+        items: list[dict[str, Any]] = []
         for _, conversation, last in rows:
             item: dict[str, Any] = {"conversation": conversation}
             if last is not None:

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._conversations import APP_EVENT_KEYS
 from ._envelope import invalid_argument, json_response, not_found
 from ._pagination import paginate
@@ -47,7 +48,7 @@ def validate_send_event(body: dict[str, Any]) -> Violations:
         problems.append(("queue", f"must be one of {', '.join(sorted(QUEUES))}"))
     order = body.get("channel_priority_order")
     if order is not None and not (
-        isinstance(order, list) and all(isinstance(c, str) for c in order)
+        _jsoncodec.is_array(order) and all(isinstance(c, str) for c in order)
     ):
         problems.append(("channel_priority_order", "must be a list of channels"))
     return problems

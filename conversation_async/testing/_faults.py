@@ -23,6 +23,7 @@ from typing import Any, Final
 import attrs
 from aiohttp import web
 
+from .._checked import as_object
 from ._envelope import ApiError, dumps
 from ._fault_answers import abort, answer, token_unavailable
 from ._plans import FaultMode, PlanDraws
@@ -129,7 +130,7 @@ class Faults:
     def add(self, route: str, responses: tuple[ScriptedResponse, ...]) -> None:
         """Queue ``responses`` for the next requests to ``route``, after any already queued."""
         for response in responses:
-            if not isinstance(response, ScriptedResponse):
+            if not isinstance(as_object(response), ScriptedResponse):
                 raise TypeError(f"expected ScriptedResponse, got {type(response).__name__}")
         if responses:
             self._scripts.setdefault(route, deque()).extend(responses)

@@ -25,9 +25,11 @@ def sender_id(store: Store, app_id: str, channel: str) -> str:
     """What the contact wrote to: the claimed identity of the app's credential on
     ``channel``, else that credential's ``channel_known_id``, else the app ID."""
     app = store.apps.get(app_id) or {}
-    for entry in app.get("channel_credentials") or []:
+    entries: list[dict[str, Any]] = app.get("channel_credentials") or []
+    for entry in entries:
         if entry.get("channel") == channel:
-            claimed = (entry.get("static_bearer") or {}).get("claimed_identity")
+            bearer: dict[str, Any] = entry.get("static_bearer") or {}
+            claimed = bearer.get("claimed_identity")
             return str(claimed or entry.get("channel_known_id") or app_id)
     return app_id
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._envelope import invalid_argument
 
 
@@ -82,9 +83,9 @@ def apply_update(
 
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: merge ``patch`` into ``target`` (null deletes a member); returns a new value."""
-    if not isinstance(patch, dict):
+    if not _jsoncodec.is_object(patch):
         return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
+    result = dict(target) if _jsoncodec.is_object(target) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._callbacks import CallbackSender
 from ._envelope import invalid_argument, json_response, not_found
 from ._inbound import processing_mode
@@ -350,7 +351,7 @@ class MessageRoutes(RouteProvider):
         value = body.get(name)
         if value is None or value == []:
             return None
-        if not isinstance(value, list) or not all(non_empty_str(item) for item in value):
+        if not _jsoncodec.is_array(value) or not all(non_empty_str(item) for item in value):
             params.problems.append((name, "must be a list of non-empty strings"))
             return None
         return value

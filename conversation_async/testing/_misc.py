@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._envelope import ApiError, invalid_argument, json_response, not_found
 from ._params import (
     APP_MESSAGE_KEYS,
@@ -39,7 +40,7 @@ def _summary(kind: str, content: dict[str, Any]) -> str:
     if kind == "media":
         return str(content.get("url", ""))
     if kind == "location":
-        coordinates = content.get("coordinates") or {}
+        coordinates: dict[str, Any] = content.get("coordinates") or {}
         where = f"{coordinates.get('latitude')},{coordinates.get('longitude')}"
         return f"{content.get('title', '')} {where}".strip()
     for key in ("text", "title", "description"):
@@ -51,7 +52,7 @@ def _summary(kind: str, content: dict[str, Any]) -> str:
 def transcode(message: dict[str, Any], channel: str, to: str) -> str:
     """``message`` as ``channel`` would receive it, as a JSON string."""
     explicit = message.get("explicit_channel_message")
-    if isinstance(explicit, dict) and isinstance(explicit.get(channel), str):
+    if _jsoncodec.is_object(explicit) and isinstance(explicit.get(channel), str):
         return str(explicit[channel])
     key = next(k for k in APP_MESSAGE_KEYS if message.get(k) is not None)
     kind = key.removesuffix("_message")
@@ -62,7 +63,7 @@ def transcode(message: dict[str, Any], channel: str, to: str) -> str:
         if kind == "text":
             payload |= {"type": "text", "text": {"body": _summary(kind, content)}}
         elif kind == "location":
-            coordinates = content.get("coordinates") or {}
+            coordinates: dict[str, Any] = content.get("coordinates") or {}
             payload |= {
                 "type": "location",
                 "location": {
@@ -84,7 +85,7 @@ def _validate_settings(body: dict[str, Any]) -> Violations:
     contact_settings = body.get("contact_settings")
     if contact_settings is None:
         return []
-    if not isinstance(contact_settings, dict):
+    if not _jsoncodec.is_object(contact_settings):
         return [("contact_settings", "must be an object")]
     flag = contact_settings.get("unified_contact_id_enabled")
     if flag is not None and not isinstance(flag, bool):
@@ -114,7 +115,7 @@ class MiscRoutes(RouteProvider):
         problems.extend(validate_one_of(body.get("app_message"), APP_MESSAGE_KEYS, "app_message"))
         channels = body.get("channels")
         if not (
-            isinstance(channels, list) and channels and all(isinstance(c, str) for c in channels)
+            _jsoncodec.is_array(channels) and channels and all(isinstance(c, str) for c in channels)
         ):
             problems.append(("channels", f"{MANDATORY}: a non-empty list of channels"))
         for name in ("from", "to"):
@@ -149,6 +150,7 @@ class MiscRoutes(RouteProvider):
         fully capable (an unknown contact has no channel or identity; nothing is created)."""
         recipient: dict[str, Any] = body["recipient"]
         contact_id = recipient.get("contact_id")
+        first: dict[str, Any]
         if contact_id is not None:
             contact = self._store.contacts.get(contact_id)
             first = contact["channel_identities"][0] if contact else {}
@@ -176,8 +178,9 @@ class MiscRoutes(RouteProvider):
             raise invalid_argument(problems)
         if self._store.project_settings is not None:
             raise ApiError(409, f"Settings of project {self._context.project_id} already exist")
-        flag = (body.get("contact_settings") or {}).get("unified_contact_id_enabled", False)
-        settings = {
+        contact_settings: dict[str, Any] = body.get("contact_settings") or {}
+        flag = contact_settings.get("unified_contact_id_enabled", False)
+        settings: dict[str, Any] = {
             "project_id": self._context.project_id,
             "settings": {"contact_settings": {"unified_contact_id_enabled": flag}},
         }

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._envelope import ApiError, dumps, invalid_argument
 from ._pagination import parse_page_size
 
@@ -43,7 +44,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         body = json.loads(raw) if raw else None
     except ValueError:
         body = None
-    if not isinstance(body, dict):
+    if not _jsoncodec.is_object(body):
         raise invalid_argument([("body", "request body must be a JSON object")])
     return body
 
@@ -93,13 +94,13 @@ def optional_str(
 
 def validate_one_of(value: object, keys: Collection[str], field: str) -> Violations:
     """``value`` must be an object with exactly one of ``keys`` set, itself an object."""
-    if not isinstance(value, dict):
+    if not _jsoncodec.is_object(value):
         return [(field, f"{MANDATORY} and must be an object")]
     present = [key for key in keys if value.get(key) is not None]
     if len(present) != 1:
         found = ", ".join(present) if present else "none"
         return [(field, f"exactly one of {', '.join(keys)} must be set (got {found})")]
-    if not isinstance(value[present[0]], dict):
+    if not _jsoncodec.is_object(value[present[0]]):
         return [(f"{field}.{present[0]}", "must be an object")]
     return []
 
@@ -108,11 +109,11 @@ def validate_channel_identities(value: object, field: str, *, required: bool) ->
     """A list of ``{channel, identity, app_id?}`` objects (non-empty when ``required``)."""
     if value is None and not required:
         return []
-    if not isinstance(value, list) or (required and not value):
+    if not _jsoncodec.is_array(value) or (required and not value):
         return [(field, "at least one channel identity is required")]
     problems: Violations = []
     for index, item in enumerate(value):
-        if not isinstance(item, dict):
+        if not _jsoncodec.is_object(item):
             problems.append((f"{field}[{index}]", "must be an object"))
             continue
         for key in ("channel", "identity"):
@@ -123,7 +124,7 @@ def validate_channel_identities(value: object, field: str, *, required: bool) ->
 
 def validate_recipient(recipient: object, field: str = "recipient") -> Violations:
     """A Recipient (catalog §3.2): exactly one of ``contact_id`` or ``identified_by``."""
-    if not isinstance(recipient, dict):
+    if not _jsoncodec.is_object(recipient):
         return [(field, f"{MANDATORY} and must be an object")]
     has_contact = recipient.get("contact_id") is not None
     has_identities = recipient.get("identified_by") is not None
@@ -135,7 +136,7 @@ def validate_recipient(recipient: object, field: str = "recipient") -> Violation
         return []
     identified_by = recipient["identified_by"]
     identities = (
-        identified_by.get("channel_identities") if isinstance(identified_by, dict) else None
+        identified_by.get("channel_identities") if _jsoncodec.is_object(identified_by) else None
     )
     return validate_channel_identities(
         identities, f"{field}.identified_by.channel_identities", required=True

@@ -19,6 +19,8 @@ from typing import Final
 
 import attrs
 
+from .._checked import as_object
+
 
 class FaultMode(enum.StrEnum):
     """How a faulted request fails. Processed first (the handler ran, state changed):
@@ -77,7 +79,7 @@ def _check_seconds(_: object, attribute: attrs.Attribute[float], value: float) -
 
 
 def _check_retry_after(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(as_object(value), str) or not value.strip():
         raise ValueError(f"retry_after must be a non-empty string, got {value!r}")
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from aiohttp import web
 
+from .._checked import as_object
 from ._apps import AppRoutes
 from ._auth import TOKEN_PATH, Auth
 from ._batch_rules import BatchSettings
@@ -242,7 +243,7 @@ class Emulator:
         batch: BatchSettings | None = None,
         clock: Clock | None = None,
     ) -> None:
-        if batch is not None and not isinstance(batch, BatchSettings):
+        if batch is not None and not isinstance(as_object(batch), BatchSettings):
             raise TypeError(f"batch must be a BatchSettings, got {type(batch).__name__}")
         self._batch = BatchRuntime(batch or BatchSettings(), clock or SystemClock())
         self._host = host
@@ -673,7 +674,7 @@ class Emulator:
         token endpoint too. See :class:`FaultMode` for which modes process first.
         """
         _check_route(route)
-        if not isinstance(plan, FaultPlan):
+        if not isinstance(as_object(plan), FaultPlan):
             raise TypeError(f"expected FaultPlan, got {type(plan).__name__}")
         seed = None if self._seed is None else f"{self._seed}:{route}"
         rng = random.Random(seed)  # noqa: S311 - reproducible test outcomes, not crypto
@@ -802,7 +803,7 @@ class Emulator:
 
     @batch_settings.setter
     def batch_settings(self, value: BatchSettings) -> None:
-        if not isinstance(value, BatchSettings):
+        if not isinstance(as_object(value), BatchSettings):
             raise TypeError(f"expected BatchSettings, got {type(value).__name__}")
         self._batch.settings = value
 

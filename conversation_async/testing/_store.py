@@ -410,7 +410,8 @@ class Store:
         for item in source["channel_identities"]:
             if (item["channel"], item["identity"], item.get("app_id", "")) not in known:
                 destination["channel_identities"].append(dict(item))
-        for channel in source.get("channel_priority") or []:
+        priority: list[str] = source.get("channel_priority") or []
+        for channel in priority:
             if channel not in destination["channel_priority"]:
                 destination["channel_priority"].append(channel)
         del self.contacts[source_id]

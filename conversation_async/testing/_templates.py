@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._envelope import invalid_argument, json_response, not_found
 from ._masks import apply_update, parse_update_mask
 from ._params import (
@@ -85,13 +86,13 @@ def _validate_translations(
     translations: object, default: object, *, v2: bool, required: bool
 ) -> Violations:
     """Translations: objects with a unique ``language_code``; ``default`` must be one."""
-    if not isinstance(translations, list) or (required and not translations):
+    if not _jsoncodec.is_array(translations) or (required and not translations):
         return [("translations", f"{MANDATORY}: a non-empty list of translations")]
     problems: Violations = []
     codes: list[str] = []
     for index, item in enumerate(translations):
         where = f"translations[{index}]"
-        if not isinstance(item, dict):
+        if not _jsoncodec.is_object(item):
             problems.append((where, "must be an object"))
             continue
         code = item.get("language_code")
@@ -106,7 +107,7 @@ def _validate_translations(
         elif item.get("content") is not None and not isinstance(item["content"], str):
             problems.append((f"{where}.content", "must be a string"))
         variables = item.get("variables")
-        if variables is not None and not isinstance(variables, list):
+        if variables is not None and not _jsoncodec.is_array(variables):
             problems.append((f"{where}.variables", "must be a list"))
         version = item.get("version")
         if version is not None and not isinstance(version, str):
@@ -126,7 +127,7 @@ def _stamp_translations(
 ) -> list[dict[str, Any]]:
     """Translations with read-only times: kept per language code, updated to ``now``."""
     created = {t["language_code"]: t.get("create_time", now) for t in previous}
-    stamped = []
+    stamped: list[dict[str, Any]] = []
     for item in translations:
         entry = copy.deepcopy(item)
         if version is not None and not entry.get("version"):

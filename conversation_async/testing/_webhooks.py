@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .. import _jsoncodec
 from ._envelope import invalid_argument, json_response, not_found
 from ._masks import apply_update, parse_update_mask
 from ._params import MANDATORY, Violations, empty_response, non_empty_str, read_json_object
@@ -70,7 +71,7 @@ def _validate_client_credentials(value: object) -> Violations:
     field = "client_credentials"
     if value is None:
         return []
-    if not isinstance(value, dict):
+    if not _jsoncodec.is_object(value):
         return [(field, "must be an object")]
     problems: Violations = []
     for key in ("client_id", "client_secret", "endpoint"):
@@ -103,7 +104,7 @@ def validate_webhook(webhook: dict[str, Any]) -> Violations:
     if not isinstance(webhook.get("secret"), str):
         problems.append(("secret", "must be a string"))
     triggers = webhook.get("triggers")
-    if not isinstance(triggers, list):
+    if not _jsoncodec.is_array(triggers):
         problems.append(("triggers", "must be a list of webhook triggers"))
     else:
         unknown = [str(t) for t in triggers if t not in TRIGGERS]

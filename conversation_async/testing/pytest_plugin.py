@@ -7,16 +7,20 @@ imports happen when a fixture is used, so unrelated test suites pay nothing.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING or importlib.util.find_spec("pytest_asyncio") is not None:
+if TYPE_CHECKING:
     from pytest_asyncio import fixture
-else:  # pytest then explains that async fixtures need a plugin, for tests that use them
-    import pytest
+else:
+    import importlib.util
 
-    fixture = pytest.fixture
+    if importlib.util.find_spec("pytest_asyncio") is not None:
+        from pytest_asyncio import fixture
+    else:  # pytest then explains that async fixtures need a plugin, for tests that use them
+        import pytest
+
+        fixture = pytest.fixture
 
 if TYPE_CHECKING:
     from .._client import ConversationClient

@@ -264,3 +264,12 @@ def test_nonce_cache_is_bounded() -> None:
         cache.add(n, now=0)
     assert len(cache) == 3
     assert cache.add("a", now=1)  # "a" was evicted
+
+
+def test_verifier_shows_the_nonce_cache_it_checks_replays_with() -> None:
+    """nonce_cache is the verifier's own cache by default, the one given, or None when
+    replay protection is off (what a receiver checks before adding a replay store)."""
+    shared = NonceCache(ttl=60)
+    assert isinstance(SignatureVerifier(SECRET).nonce_cache, NonceCache)
+    assert SignatureVerifier(SECRET, nonce_cache=shared).nonce_cache is shared
+    assert SignatureVerifier(SECRET, nonce_cache=False).nonce_cache is None
