@@ -353,7 +353,8 @@ def batch_send_many(
     elif key is not None or reconcile is not None:
         raise ValueError("key and reconcile need a journal")
     return BatchBulkSend(
-        batches._send_reported,
+        # package-internal: the reported send, which the public resource does not offer
+        batches._send_reported,  # pyright: ignore[reportPrivateUsage]
         rows,
         concurrency=concurrency,
         rate_limit=rate_limit,

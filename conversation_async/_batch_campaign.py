@@ -21,6 +21,7 @@ import attrs
 from . import _jsoncodec, _serde
 from ._batch_journal import BatchJournal, SqliteBatchJournal
 from ._campaign import Reconcile, RowKey, _describe
+from ._checked import as_object
 from ._core.batch_campaign import (
     BATCH_TAG_KEY,
     BatchMark,
@@ -69,7 +70,7 @@ def as_batch_journal(journal: BatchJournal | str | os.PathLike[str]) -> BatchJou
     """A batch journal object, or a :class:`SqliteBatchJournal` on a path."""
     if isinstance(journal, str | os.PathLike):
         return SqliteBatchJournal(journal)
-    if not isinstance(journal, BatchJournal):
+    if not isinstance(as_object(journal), BatchJournal):
         raise TypeError(
             "journal= with via='batch' must be a path or a BatchJournal (such as "
             f"SqliteBatchJournal), got {type(journal).__name__}: a per-message journal has "
@@ -139,7 +140,7 @@ class BatchCampaign:
         per batch. Raises :class:`CampaignMismatchError` for input that does not fit the
         journal."""
         now = time.time()
-        begun = []
+        begun: list[tuple[str, str, float]] = []
         for index, request, parameters, metadata in rows:
             key = check_key(self._key(index, request) if self._key is not None else str(index))
             body = _jsoncodec.dumps_sorted(
@@ -223,7 +224,7 @@ class BatchCampaign:
         sent_at = self._sent_at.pop(tag, None) if tag is not None else None
         attempted = 1 if tag is not None else 0
         writes: list[tuple[JournalEntry, BatchMark | None]] = []
-        keyed = []
+        keyed: list[BatchBulkResult] = []
         for position, (plan, result) in enumerate(zip(plans, results, strict=True)):
             mark = None if tag is None else BatchMark(tag, position, result.batch_id)
             state = _JOURNAL_STATE[result.outcome.value]

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal, Union, get_args, get_origin, get_type_hi
 
 import attrs
 
+from .. import _jsoncodec
 from ._batch_rules import BatchSettings, time_json
 from ._clock import Clock, ManualClock
 from ._control import ControlError, Problems, is_number
@@ -50,9 +51,9 @@ def _convert(hint: Any, value: object) -> Any:
             raise _Refused(f"must be one of {', '.join(map(repr, args))}")
         return value
     if origin is frozenset:
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        if not _jsoncodec.is_array(value) or not all(isinstance(item, str) for item in value):
             raise _Refused("must be a list of strings")
-        return frozenset(value)
+        return frozenset(str(item) for item in value)
     if hint is bool:
         if not isinstance(value, bool):
             raise _Refused("must be true or false")
@@ -72,7 +73,7 @@ def _json_value(value: object) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, frozenset):
-        return sorted(value)
+        return sorted(str(item) for item in value)
     return value
 
 

@@ -204,6 +204,9 @@ def _insert_by_time(rows: dict[str, _T], row: _T, last: int) -> int:
     return max(last, row.sequence)
 
 
+_dict_set = dict[str, Any].__setitem__
+
+
 class Table(dict[str, V]):
     """ID -> row in creation order, numbering rows so page cursors survive deletes.
 
@@ -221,7 +224,7 @@ class Table(dict[str, V]):
         if key not in self:
             self._last += 1
             self._numbers[key] = self._last
-        dict.__setitem__(self, key, value)  # not super(): a batch stores thousands at once
+        _dict_set(self, key, value)  # not super(): a batch stores thousands at once
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
