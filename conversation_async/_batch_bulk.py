@@ -44,22 +44,18 @@ from collections.abc import (
     Iterable,
     Iterator,
     Mapping,
-    Sized,
 )
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import attrs
 
 from . import _serde
 from ._batch_campaign import BatchCampaign, BatchPlan, as_batch_journal
 from ._batch_journal import BatchJournal
-from ._bulk import BulkResult, Tally
+from ._bulk import BulkResult, StreamingSend
 from ._bulk_report import (
     BulkProgress,
-    BulkSummary,
     Outcome,
-    Stops,
     classify_error,
 )
 from ._campaign import Reconcile, RowKey
@@ -413,11 +409,13 @@ class _Rows:
             close()
 
 
-class BatchBulkSend:
+class BatchBulkSend(StreamingSend[BatchBulkResult]):
     """One streaming bulk send through batches; iterate it once (inside ``async with``),
     or :meth:`run` it. The same surface as :class:`~conversation_async.bulk.BulkSend`:
     ``stop(grace)``, ``progress``, ``summary()``; results come in completion order, a
-    batch's rows together."""
+    batch's rows together. A stop leaves rows grouped but not sent ``not_attempted``;
+    ``progress.in_flight`` counts rows, not requests; ``summary().stopped_by`` names a
+    403 as the Batch API not being enabled."""
 
     def __init__(
         self,
@@ -432,124 +430,36 @@ class BatchBulkSend:
         max_open_groups: int = 64,
         campaign: BatchCampaign | None = None,
     ) -> None:
-        if (
-            isinstance(concurrency, bool)
-            or not isinstance(as_object(concurrency), int)
-            or concurrency < 1
-        ):
-            raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
-        if isinstance(rows, str | bytes) or not isinstance(
-            as_object(rows), Iterable | AsyncIterable
-        ):
-            raise TypeError("rows must be an iterable or async iterable of BatchRow")
+        self._in_flight: dict[int, Group] = {}
+        super().__init__(
+            rows,
+            concurrency=concurrency,
+            progress=progress,
+            progress_interval=progress_interval,
+            in_flight=lambda: sum(len(group) for group in self._in_flight.values()),
+            items="rows",
+        )
         self._send = send
         self._rows = rows
-        self._concurrency = concurrency
         self._limiter = LocalRateLimiter(rate_limit) if rate_limit is not None else None
         self._grouper = Grouper(size=group_size, max_open=max_open_groups)
-        self._tally = Tally(
-            progress,
-            progress_interval,
-            len(rows) if isinstance(rows, Sized) else None,
-            lambda: sum(len(group) for group in self._in_flight.values()),
-        )
-        self._record = self._tally.add
-        self._stops = Stops()
-        self._stopping = False
-        self._interrupting = False
-        self._grace: asyncio.TimerHandle | None = None
-        self._in_flight: dict[int, Group] = {}
         self._sending: dict[int, asyncio.Future[Reported[SendBatchResponse]]] = {}
-        self._interrupted: tuple[int, ...] = ()
-        self._not_attempted_from: int | None = None
-        self._generator: AsyncGenerator[BatchBulkResult, None] | None = None
         self._campaign = campaign
         self._plans: dict[int, BatchPlan] = {}
         """The journaled rows waiting in a group, by input index."""
         self.requests_sent = 0
         """Batch requests made (each attempt's retries not counted)."""
 
-    # --- consuming --------------------------------------------------------------------
+    # --- the machinery ----------------------------------------------------------------
 
-    def __aiter__(self) -> AsyncIterator[BatchBulkResult]:
-        self._start()
-        self._generator = self._results()
-        return self._generator
+    def _cancellable(self) -> Iterable[asyncio.Future[Any]]:
+        return self._sending.values()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Stop: cancel the batches in flight and wait for them (no-op once finished)."""
-        if self._generator is not None:
-            await self._generator.aclose()
-
-    async def run(self) -> BulkSummary:
-        """Send everything, ignoring individual results; returns the summary."""
-        self._start()
-        self._generator = self._results()
-        async for _ in self._generator:
-            pass
-        return self.summary()
-
-    def stop(self, grace: float = 10.0) -> None:
-        """Pull no more rows; rows grouped but not sent come back ``not_attempted``; the
-        batches in flight get ``grace`` seconds, then are cut short (``interrupted``)."""
-        if grace < 0:
-            raise ValueError(f"grace must be >= 0, got {grace!r}")
-        self._stopping = True
-        if self._grace is not None:
-            self._grace.cancel()
-            self._grace = None
-        if grace == 0:
-            self._interrupt()
-        else:
-            self._grace = asyncio.get_running_loop().call_later(grace, self._interrupt)
-
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
-    # --- reporting --------------------------------------------------------------------
-
-    @property
-    def progress(self) -> BulkProgress:
-        """Counts so far (``in_flight`` counts rows, not requests)."""
-        return self._tally.progress
-
-    def summary(self) -> BulkSummary:
-        """Counts by outcome and error, latency quantiles (per row: its batch's) and wall
-        time; ``stopped_by`` names a 403 as the Batch API not being enabled."""
-        stopped = tuple(
+    def _stopped_by(self) -> tuple[str, ...]:
+        return tuple(
             f"{line} ({NOT_ENABLED_HINT})" if "PermissionDeniedError" in line else line
             for line in self._stops.describe()
         )
-        return self._tally.summary(
-            not_attempted_from=self._not_attempted_from,
-            interrupted=self._interrupted,
-            stopped_by=stopped,
-        )
-
-    # --- the machinery ----------------------------------------------------------------
-
-    def _start(self) -> None:
-        self._tally.start("a bulk send")
-
-    def _interrupt(self) -> None:
-        self._grace = None
-        if self._interrupting:
-            return
-        self._interrupting = True
-        for task in self._sending.values():
-            task.cancel()
 
     async def _results(self) -> AsyncGenerator[BatchBulkResult, None]:
         ready: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._concurrency)

@@ -41,7 +41,7 @@ from collections.abc import (
 )
 from os import PathLike
 from types import TracebackType
-from typing import Any, Literal, Self, overload
+from typing import Any, Generic, Literal, Self, TypeVar, overload
 
 import attrs
 
@@ -68,7 +68,15 @@ from ._resources._batches import BatchesResource
 from ._resources._messages import MessagesResource
 from .models import SendMessageRequest, SendMessageResponse
 
-__all__ = ["BulkMessagesResource", "BulkResult", "BulkSend", "Requests", "SendOne", "Tally"]
+__all__ = [
+    "BulkMessagesResource",
+    "BulkResult",
+    "BulkSend",
+    "Requests",
+    "SendOne",
+    "StreamingSend",
+    "Tally",
+]
 
 _JOURNAL_STATE = {
     Outcome.SENT: JournalState.SENT,
@@ -278,19 +286,27 @@ class Tally:
             logger.exception("send_many progress callback failed")
 
 
-class BulkSend:
-    """One streaming bulk send: iterate it once (inside ``async with`` for clean exits)."""
+R = TypeVar("R", bound=BulkResult)
+
+
+class StreamingSend(Generic[R]):
+    """What every bulk send offers, whatever it sends through (``messages:send`` or the
+    Batch API): iterate it once inside ``async with`` (or :meth:`run` it), :meth:`stop` it
+    gracefully, read its ``progress`` and :meth:`summary`. Subclasses yield the results
+    (``_results``) and say what a stop cuts short (``_cancellable``)."""
+
+    _what = "a bulk send"
+    """How misuse messages name it."""
 
     def __init__(
         self,
-        send: SendOne,
-        requests: Requests,
+        source: object,
         *,
-        concurrency: int = 64,
-        rate_limit: float | None = None,
-        progress: ProgressCallback | None = None,
-        progress_interval: float = 0.1,
-        campaign: Campaign | None = None,
+        concurrency: int,
+        progress: ProgressCallback | None,
+        progress_interval: float,
+        in_flight: Callable[[], int],
+        items: str,
     ) -> None:
         if (
             isinstance(concurrency, bool)
@@ -298,31 +314,23 @@ class BulkSend:
             or concurrency < 1
         ):
             raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
-        if isinstance(requests, str | bytes) or not isinstance(
-            as_object(requests), Iterable | AsyncIterable
-        ):
-            raise TypeError("requests must be an iterable or async iterable of SendMessageRequest")
-        self._send = send
-        self._requests = requests
+        if isinstance(source, str | bytes) or not isinstance(source, Iterable | AsyncIterable):
+            raise TypeError(f"{items} must be an iterable or async iterable of {_ITEM[items]}")
         self._concurrency = concurrency
-        self._batch_limiter = LocalRateLimiter(rate_limit) if rate_limit is not None else None
-        self._campaign = campaign
-        self._generator: AsyncGenerator[BulkResult, None] | None = None
-        self._in_flight: dict[int, asyncio.Task[None]] = {}
-        total = len(requests) if isinstance(requests, Sized) else None
-        self._tally = Tally(progress, progress_interval, total, self._in_flight.__len__)
+        total = len(source) if isinstance(source, Sized) else None
+        self._tally = Tally(progress, progress_interval, total, in_flight)
         self._record = self._tally.add
+        self._generator: AsyncGenerator[R, None] | None = None
         self._not_attempted_from: int | None = None
         self._interrupted: tuple[int, ...] = ()
         self._stops = Stops()
         self._stopping = False
         self._interrupting = False
         self._grace: asyncio.TimerHandle | None = None
-        self._closing = False
 
     # --- consuming ----------------------------------------------------------------------
 
-    def __aiter__(self) -> AsyncIterator[BulkResult]:
+    def __aiter__(self) -> AsyncIterator[R]:
         self._start()
         self._generator = self._results()
         return self._generator
@@ -343,6 +351,14 @@ class BulkSend:
         if self._generator is not None:
             await self._generator.aclose()
 
+    async def run(self) -> BulkSummary:
+        """Send everything, ignoring individual results; returns the summary."""
+        self._start()
+        self._generator = self._results()
+        async for _ in self._generator:
+            pass
+        return self.summary()
+
     def stop(self, grace: float = 10.0) -> None:
         """Stop gracefully: pull no more inputs, give the sends in flight ``grace`` seconds
         to finish, then cut them short; each comes back as a result with outcome
@@ -352,9 +368,7 @@ class BulkSend:
         if grace < 0:
             raise ValueError(f"grace must be >= 0, got {grace!r}")
         self._stopping = True
-        if self._grace is not None:
-            self._grace.cancel()
-            self._grace = None
+        self._cancel_grace()
         if grace == 0:
             self._interrupt()
         else:
@@ -365,13 +379,83 @@ class BulkSend:
         """Whether :meth:`stop` was called."""
         return self._stopping
 
+    # --- reporting ----------------------------------------------------------------------
+
+    @property
+    def progress(self) -> BulkProgress:
+        """Counts so far."""
+        return self._tally.progress
+
+    def summary(self) -> BulkSummary:
+        """Counts by outcome and by error, latency quantiles and wall time so far."""
+        return self._tally.summary(
+            not_attempted_from=self._not_attempted_from,
+            interrupted=self._interrupted,
+            stopped_by=self._stopped_by(),
+        )
+
+    # --- for subclasses -----------------------------------------------------------------
+
+    def _results(self) -> AsyncGenerator[R, None]:
+        raise NotImplementedError
+
+    def _cancellable(self) -> Iterable[asyncio.Future[Any]]:
+        """The sends a stop's grace period cuts short."""
+        raise NotImplementedError
+
+    def _stopped_by(self) -> tuple[str, ...]:
+        return self._stops.describe()
+
+    def _start(self) -> None:
+        self._tally.start(self._what)
+
+    def _cancel_grace(self) -> None:
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+
     def _interrupt(self) -> None:
         self._grace = None
         if self._interrupting:
             return  # each send in flight is cut once
         self._interrupting = True
-        for task in self._in_flight.values():
+        for task in self._cancellable():
             task.cancel()
+
+
+_ITEM = {"requests": "SendMessageRequest", "rows": "BatchRow"}
+
+
+class BulkSend(StreamingSend[BulkResult]):
+    """One streaming bulk send: iterate it once (inside ``async with`` for clean exits)."""
+
+    _what = "a BulkSend"
+
+    def __init__(
+        self,
+        send: SendOne,
+        requests: Requests,
+        *,
+        concurrency: int = 64,
+        rate_limit: float | None = None,
+        progress: ProgressCallback | None = None,
+        progress_interval: float = 0.1,
+        campaign: Campaign | None = None,
+    ) -> None:
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        super().__init__(
+            requests,
+            concurrency=concurrency,
+            progress=progress,
+            progress_interval=progress_interval,
+            in_flight=self._in_flight.__len__,
+            items="requests",
+        )
+        self._send = send
+        self._requests = requests
+        self._batch_limiter = LocalRateLimiter(rate_limit) if rate_limit is not None else None
+        self._campaign = campaign
+        self._closing = False
 
     async def run(self) -> BulkSummary:
         """Send everything, ignoring individual results; returns the summary.
@@ -390,25 +474,10 @@ class BulkSend:
             await self._stop(source, workers, finished=finished)
         return self.summary()
 
-    # --- reporting ----------------------------------------------------------------------
-
-    @property
-    def progress(self) -> BulkProgress:
-        """Counts so far."""
-        return self._tally.progress
-
-    def summary(self) -> BulkSummary:
-        """Counts by outcome and by error, latency quantiles and wall time so far."""
-        return self._tally.summary(
-            not_attempted_from=self._not_attempted_from,
-            interrupted=self._interrupted,
-            stopped_by=self._stops.describe(),
-        )
-
     # --- the machinery ------------------------------------------------------------------
 
-    def _start(self) -> None:
-        self._tally.start("a BulkSend")
+    def _cancellable(self) -> Iterable[asyncio.Future[Any]]:
+        return self._in_flight.values()
 
     async def _open(self) -> None:
         if self._campaign is not None:
@@ -421,9 +490,7 @@ class BulkSend:
         self, source: _Source, workers: list[asyncio.Task[None]], *, finished: bool
     ) -> None:
         """Cancel and await the workers; note what was cut short unless all ``finished``."""
-        if self._grace is not None:
-            self._grace.cancel()
-            self._grace = None
+        self._cancel_grace()
         self._closing = True
         if not finished:
             self._interrupted = tuple(sorted(self._in_flight))

@@ -14,7 +14,7 @@ import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Final, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 import attrs
 
@@ -73,7 +73,7 @@ def _json_value(value: object) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, frozenset):
-        return sorted(str(item) for item in value)
+        return sorted(cast("frozenset[str]", value))  # a setting's frozenset holds strings
     return value
 
 
