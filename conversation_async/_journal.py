@@ -5,8 +5,10 @@ out, then its outcome. ``send_many(..., journal=...)`` uses it to resume a campa
 crash with nothing lost and nothing sent twice (see :mod:`conversation_async.bulk`).
 
 :class:`SqliteJournal` keeps the event loop free: one worker thread owns the connection and
-commits whatever operations have queued up since its last commit in one transaction, so a
-campaign at concurrency 64 costs a commit per batch of rows, not one per row.
+commits whatever was submitted during an event-loop pass (or several) in one transaction,
+with one statement per kind of write for all of its rows, so a campaign at concurrency 64
+costs a commit per batch of rows, not one per row, and little Python work in the thread
+(which shares the GIL with the loop).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import queue
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -27,7 +29,7 @@ import attrs
 from ._core.campaign import JournalEntry, JournalState
 from .errors import JournalError
 
-__all__ = ["Journal", "JournalInfo", "SqliteJournal"]
+__all__ = ["Journal", "JournalInfo", "QueuedJournal", "SqliteJournal"]
 
 
 @attrs.frozen
@@ -41,22 +43,36 @@ class JournalInfo:
 
 @runtime_checkable
 class Journal(Protocol):
-    """Where a campaign keeps its rows. Implement these four coroutines to plug in another
-    store; every write must be durable when its coroutine returns."""
+    """Where a campaign keeps its rows. Implement these four methods (coroutines, or
+    methods returning an awaitable) to plug in another store; every write must be durable
+    when its awaitable is done."""
 
     async def open(self) -> JournalInfo:
         """Open (creating if needed) and start a new run of the campaign."""
 
-    async def begin(self, key: str, fingerprint: str, attempted_at: float) -> JournalEntry | None:
+    def begin(
+        self, key: str, fingerprint: str, attempted_at: float
+    ) -> Awaitable[JournalEntry | None]:
         """Atomically: return the row's entry from an earlier run, stamped with this run
         (only its ``run`` changes); or, for a row never seen, record it ``in_flight`` with
         ``attempted_at`` and one attempt, and return None."""
 
-    async def record(self, entry: JournalEntry) -> None:
+    def record(self, entry: JournalEntry) -> Awaitable[None]:
         """Store ``entry`` as the row's state (insert or replace)."""
 
     async def aclose(self) -> None:
         """Write what is pending and release the store."""
+
+
+@runtime_checkable
+class QueuedJournal(Journal, Protocol):
+    """A :class:`Journal` that can also take an outcome without being waited for."""
+
+    def record_later(self, entry: JournalEntry) -> None:
+        """Queue ``entry`` for :meth:`record` without waiting: it is durable once a later
+        ``begin`` or ``record`` is done (writes commit in order), or ``aclose``. If it
+        cannot be written, a later ``begin``, ``record`` or ``aclose`` raises
+        :class:`JournalError`."""
 
 
 _SCHEMA = """
@@ -71,15 +87,29 @@ CREATE TABLE IF NOT EXISTS rows (
     accepted_time TEXT,
     error TEXT,
     attempts INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 """
+# WITHOUT ROWID: the rows live in the key's b-tree, so a write touches one b-tree, not a
+# table and its key index (journals made before keep their rowid table; the SQL is the same).
 
 _COLUMNS = "key, fingerprint, state, run, attempted_at, message_id, accepted_time, error, attempts"
 _SELECT = f"SELECT {_COLUMNS} FROM rows WHERE key = ?"  # noqa: S608 - constant column list
-_UPSERT = f"INSERT OR REPLACE INTO rows ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+_UPSERT = (
+    f"INSERT INTO rows ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+    "ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, "
+    "state = excluded.state, run = excluded.run, attempted_at = excluded.attempted_at, "
+    "message_id = excluded.message_id, accepted_time = excluded.accepted_time, "
+    "error = excluded.error, attempts = excluded.attempts"
+)
+_INSERT_NEW = (
+    "INSERT INTO rows (key, fingerprint, state, run, attempted_at, attempts) "
+    "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (key) DO NOTHING"
+)
+_IN_FLIGHT = JournalState.IN_FLIGHT.value
 _STOP = object()
 
-Operation = Callable[[sqlite3.Connection], Any]
+Begin = tuple[str, str, str, int, float]
+"""A row for :data:`_INSERT_NEW`: key, fingerprint, ``in_flight``, run, attempted_at."""
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
@@ -111,6 +141,23 @@ def _row(entry: JournalEntry) -> tuple[Any, ...]:
     )
 
 
+@attrs.define(slots=True)
+class _Batch:
+    """What one event-loop pass (or several) submitted: written in one transaction,
+    outcomes first, then the begins; one result per begin."""
+
+    records: list[tuple[Any, ...]] = attrs.Factory(list)
+    record_waiters: list[asyncio.Future[Any]] = attrs.Factory(list)
+    begins: list[Begin] = attrs.Factory(list)
+    begin_waiters: list[asyncio.Future[Any]] = attrs.Factory(list)
+
+    def absorb(self, other: _Batch) -> None:
+        self.records += other.records
+        self.record_waiters += other.record_waiters
+        self.begins += other.begins
+        self.begin_waiters += other.begin_waiters
+
+
 class SqliteJournal:
     """A campaign journal in one SQLite file (WAL mode), written by a worker thread.
 
@@ -131,7 +178,10 @@ class SqliteJournal:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed: asyncio.Future[None] | None = None
         self._run = 0
-        self._pending: list[tuple[Operation, asyncio.Future[Any]]] = []
+        self._batch: _Batch | None = None
+        self._failure: str | None = None
+        """Why a write failed (sticky: every later call raises it)."""
+        self._failure_told = False
 
     def __repr__(self) -> str:
         return f"SqliteJournal({str(self.path)!r})"
@@ -150,42 +200,74 @@ class SqliteJournal:
         self._run = info.run
         return info
 
-    async def begin(self, key: str, fingerprint: str, attempted_at: float) -> JournalEntry | None:
-        run = self._run
-        return await self._submit(lambda db: _begin(db, run, key, fingerprint, attempted_at))  # type: ignore[no-any-return]
+    def begin(
+        self, key: str, fingerprint: str, attempted_at: float
+    ) -> asyncio.Future[JournalEntry | None]:
+        batch = self._collecting()
+        future: asyncio.Future[JournalEntry | None] = self._new_future()
+        batch.begins.append((key, fingerprint, _IN_FLIGHT, self._run, attempted_at))
+        batch.begin_waiters.append(future)
+        return future
 
-    async def record(self, entry: JournalEntry) -> None:
-        row = _row(entry)
-        await self._submit(lambda db: db.execute(_UPSERT, row))
+    def record(self, entry: JournalEntry) -> asyncio.Future[None]:
+        batch = self._collecting()
+        future: asyncio.Future[None] = self._new_future()
+        batch.records.append(_row(entry))
+        batch.record_waiters.append(future)
+        return future
+
+    def record_later(self, entry: JournalEntry) -> None:
+        self._collecting().records.append(_row(entry))
 
     async def aclose(self) -> None:
         if self._thread is None or self._closed is None:
             return
         if not self._closed.done() and self._thread.is_alive():
-            if self._pending:
-                self._hand_over()  # what was submitted goes before the stop
+            self._hand_over()  # what was submitted goes before the stop
             self._queue.put(_STOP)
         await asyncio.shield(self._closed)
         self._thread = None
+        if self._failure is not None and not self._failure_told:
+            self._raise_failure()
 
-    def _submit(self, operation: Operation) -> asyncio.Future[Any]:
-        """Queue ``operation``; the worker thread is woken once per event-loop pass, with
-        everything submitted during it (a wake-up per row made the thread contend with the
-        loop for the GIL)."""
-        loop = self._loop
-        if loop is None or self._closed is None or self._closed.done():
-            raise JournalError(f"{self!r} is not open")
-        future = loop.create_future()
-        pending = self._pending
-        pending.append((operation, future))
-        if len(pending) == 1:
+    def _collecting(self) -> _Batch:
+        """The batch of this event-loop pass; the worker thread is woken once per pass,
+        with everything submitted during it (a wake-up per row made the thread contend
+        with the loop for the GIL)."""
+        if self._failure is not None:
+            self._raise_failure()
+        batch = self._batch
+        if batch is None:
+            loop = self._loop
+            if loop is None or self._closed is None or self._closed.done():
+                raise JournalError(f"{self!r} is not open")
+            batch = self._batch = _Batch()
             loop.call_soon(self._hand_over)
-        return future
+        return batch
+
+    def _new_future(self) -> asyncio.Future[Any]:
+        if self._loop is None:
+            raise JournalError(f"{self!r} is not open")
+        return self._loop.create_future()
 
     def _hand_over(self) -> None:
-        if self._pending:
-            batch, self._pending = self._pending, []
-            self._queue.put(batch)
+        if self._batch is not None:
+            self._queue.put(self._batch)
+            self._batch = None
+
+    def _raise_failure(self) -> None:
+        self._failure_told = True
+        raise JournalError(f"journal write failed: {self._failure}")
+
+    def _fail(self, batch: _Batch, reason: str) -> None:
+        """(In the loop) the worker could not write ``batch``: its waiters get the error,
+        and every later call raises it."""
+        if self._failure is None:
+            self._failure = reason
+        for future in (*batch.record_waiters, *batch.begin_waiters):
+            if not future.done():  # else a waiter that was cancelled
+                self._failure_told = True
+                future.set_exception(JournalError(f"journal write failed: {reason}"))
 
     # --- the worker thread -----------------------------------------------------------------
 
@@ -193,15 +275,15 @@ class SqliteJournal:
         try:
             db, info = self._connect()
         except Exception as exc:
-            self._settle([(ready, None, JournalError(f"cannot open {self.path}: {exc}"))])
-            self._settle([(self._closed, None, None)])
+            self._settle(_open_failed, ready, JournalError(f"cannot open {self.path}: {exc}"))
+            self._settle(_resolve_one, self._closed, None)
             return
-        self._settle([(ready, info, None)])
+        self._settle(_resolve_one, ready, info)
         try:
             self._work(db)
         finally:
             db.close()
-            self._settle([(self._closed, None, None)])
+            self._settle(_resolve_one, self._closed, None)
 
     def _connect(self) -> tuple[sqlite3.Connection, JournalInfo]:
         db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None, check_same_thread=False)
@@ -230,7 +312,8 @@ class SqliteJournal:
         return db, JournalInfo(campaign_id, run)
 
     def _work(self, db: sqlite3.Connection) -> None:
-        """Run queued operations, each batch in one transaction, until told to stop."""
+        """Write the batches handed over, all that queued up in one transaction, until
+        told to stop."""
         stopping = False
         while not stopping:
             handed = [self._queue.get()]
@@ -239,49 +322,76 @@ class SqliteJournal:
                     handed.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            done: list[tuple[Any, Any, BaseException | None]] = []
-            operations = [op for item in handed if item is not _STOP for op in item]
             stopping = any(item is _STOP for item in handed)
+            batches = [item for item in handed if item is not _STOP]
+            if not batches:
+                continue
+            batch = batches[0]
+            for other in batches[1:]:
+                batch.absorb(other)
             try:
                 db.execute("BEGIN")
-                for operation, future in operations:
-                    try:
-                        done.append((future, operation(db), None))
-                    except Exception as exc:
-                        done.append((future, None, JournalError(f"journal write failed: {exc}")))
+                if batch.records:
+                    db.executemany(_UPSERT, batch.records)
+                found = _begin_all(db, batch.begins) if batch.begins else None
                 db.execute("COMMIT")
-            except sqlite3.Error as exc:  # a full disk, a lost file: nothing of it is durable
+            except Exception as exc:  # a full disk, a lost file: nothing of it is durable
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
-                error = JournalError(f"journal commit failed: {exc}")
-                done = [(future, None, error) for _, future in operations]
-            self._settle(done)
+                self._settle(self._fail, batch, str(exc))
+            else:
+                self._settle(_succeed, batch, found)
 
-    def _settle(self, done: list[tuple[Any, Any, BaseException | None]]) -> None:
+    def _settle(self, callback: Any, *args: Any) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
-            loop.call_soon_threadsafe(_resolve, done)
+            loop.call_soon_threadsafe(callback, *args)
+
+
+def _begin_all(db: sqlite3.Connection, begins: list[Begin]) -> list[JournalEntry | None] | None:
+    """Begin every row of ``begins``: None when all were new (one statement), else each
+    row's earlier entry (None for a new one)."""
+    db.execute("SAVEPOINT begins")
+    before = db.total_changes
+    db.executemany(_INSERT_NEW, begins)
+    if db.total_changes - before == len(begins):
+        db.execute("RELEASE begins")
+        return None
+    db.execute("ROLLBACK TO begins")  # some were seen before: one at a time, in order
+    db.execute("RELEASE begins")
+    return [_begin(db, *begin) for begin in begins]
 
 
 def _begin(
-    db: sqlite3.Connection, run: int, key: str, fingerprint: str, attempted_at: float
+    db: sqlite3.Connection, key: str, fingerprint: str, state: str, run: int, attempted_at: float
 ) -> JournalEntry | None:
     found = db.execute(_SELECT, (key,)).fetchone()
     if found is not None:
         db.execute("UPDATE rows SET run = ? WHERE key = ?", (run, key))
         return _entry(found)
-    entry = JournalEntry(key, fingerprint, JournalState.IN_FLIGHT, run, attempted_at, attempts=1)
-    db.execute(_UPSERT, _row(entry))
+    db.execute(_INSERT_NEW, (key, fingerprint, state, run, attempted_at))
     return None
 
 
-def _resolve(done: list[tuple[asyncio.Future[Any] | None, Any, BaseException | None]]) -> None:
-    for future, value, error in done:
-        if future is None or future.done():
-            continue  # a waiter that was cancelled
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(value)
+# --- in the loop, called from the worker thread -----------------------------------------
+
+
+def _succeed(batch: _Batch, found: list[JournalEntry | None] | None) -> None:
+    for future in batch.record_waiters:
+        if not future.done():  # else a waiter that was cancelled
+            future.set_result(None)
+    for i, future in enumerate(batch.begin_waiters):
+        if not future.done():
+            future.set_result(None if found is None else found[i])
+
+
+def _resolve_one(future: asyncio.Future[Any] | None, value: Any) -> None:
+    if future is not None and not future.done():
+        future.set_result(value)
+
+
+def _open_failed(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)

@@ -513,8 +513,14 @@ class BulkSend:
                             blocked = stops.blocking(request.app_id)  # stopped during the wait?
                         if result is None and blocked is None:
                             sending = True
-                            sent = await send(request if row is None else row.request)
-                            result = _result(index, request, sent, time.monotonic() - started)
+                            sent = await (send(request) if row is None else campaign.send(row))  # type: ignore[union-attr]
+                            result = _result(
+                                index,
+                                request,
+                                sent,
+                                time.monotonic() - started,
+                                None if row is None else row.key,
+                            )
                             error = sent.error
                             if error is not None:
                                 if isinstance(error, ClientStateError):
@@ -553,9 +559,11 @@ class BulkSend:
                     if row.key != result.key:
                         result = attrs.evolve(result, key=row.key)
                     if not result.resumed and row.doubt is None:
-                        await campaign.finish(  # type: ignore[union-attr]
+                        writing = campaign.finish(  # type: ignore[union-attr]
                             row, _JOURNAL_STATE[result.outcome], result.response, result.error
                         )
+                        if writing is not None:
+                            await writing
                 if queue is None:
                     self._record(result)
                 else:
@@ -575,7 +583,11 @@ class BulkSend:
 
 
 def _result(
-    index: int, request: SendMessageRequest, sent: Reported[SendMessageResponse], latency: float
+    index: int,
+    request: SendMessageRequest,
+    sent: Reported[SendMessageResponse],
+    latency: float,
+    key: str | None,
 ) -> BulkResult:
     """The result of one send, from its value or error and the state its call ended in."""
     error = sent.error
@@ -589,6 +601,7 @@ def _result(
         latency=latency,
         attempts=state.attempts,
         maybe_processed=state.maybe_processed,
+        key=key,
     )
 
 

@@ -262,3 +262,34 @@ async def test_a_journal_that_cannot_be_written_stops_the_campaign(
         with pytest.raises(JournalError, match="full"):
             await campaign(client, rows(10), journal, concurrency=1)
     assert len(emulator.ledger) == 2
+
+
+async def test_outcomes_that_cannot_be_written_stop_the_campaign_and_resume_sends_none_twice(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Outcomes are not waited for: when they cannot be written, the campaign stops with
+    JournalError at its next row, the rows sent stay in flight in the journal, and the
+    resume finds them instead of sending them again."""
+    from conversation_async import JournalError
+
+    journal = tmp_path / "c.journal"
+    async with emulator.client(retry=NO_RETRY) as client:
+        await campaign(client, rows(0), journal)
+        with contextlib.closing(sqlite3.connect(journal)) as db, db:
+            db.execute(
+                "CREATE TRIGGER no_outcomes BEFORE UPDATE ON rows WHEN NEW.state = 'sent' "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        with pytest.raises(JournalError, match="disk full"):
+            await campaign(client, rows(10), journal, concurrency=2)
+        stopped_after = len(emulator.ledger)
+        assert 0 < stopped_after < 10
+        in_journal = journal_states(journal)
+        assert set(in_journal) == {"in_flight"}
+        assert in_journal["in_flight"] >= stopped_after  # a send cut short may not have arrived
+        with contextlib.closing(sqlite3.connect(journal)) as db, db:
+            db.execute("DROP TRIGGER no_outcomes")
+        resumed = await campaign(client, rows(10), journal, reconcile=QUICK)
+    assert Counter(r.outcome for r in resumed) == {Outcome.SENT: 10}
+    assert sends_per_recipient(emulator) == {f"+4670{i:07d}": 1 for i in range(10)}
+    assert journal_states(journal) == {"sent": 10}
