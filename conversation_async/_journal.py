@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import itertools
 import os
 import queue
 import secrets
@@ -95,21 +97,25 @@ CREATE TABLE IF NOT EXISTS rows (
 _COLUMNS = "key, fingerprint, state, run, attempted_at, message_id, accepted_time, error, attempts"
 _SELECT = f"SELECT {_COLUMNS} FROM rows WHERE key = ?"  # noqa: S608 - constant column list
 _UPSERT = (
-    f"INSERT INTO rows ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+    f"INSERT INTO rows ({_COLUMNS}) VALUES {{}} "  # noqa: S608 - constant column list
     "ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, "
     "state = excluded.state, run = excluded.run, attempted_at = excluded.attempted_at, "
     "message_id = excluded.message_id, accepted_time = excluded.accepted_time, "
-    "error = excluded.error, attempts = excluded.attempts"
+    "error = excluded.error, attempts = excluded.attempts",
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
 )
 _INSERT_NEW = (
     "INSERT INTO rows (key, fingerprint, state, run, attempted_at, attempts) "
-    "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (key) DO NOTHING"
+    "VALUES {} ON CONFLICT (key) DO NOTHING",
+    "(?, ?, ?, ?, ?, 1)",
 )
+_CHUNK = 100
+"""Rows per statement: 100 rows of 9 values fit the oldest SQLite's 999 parameters."""
 _IN_FLIGHT = JournalState.IN_FLIGHT.value
 _STOP = object()
 
 Begin = tuple[str, str, str, int, float]
-"""A row for :data:`_INSERT_NEW`: key, fingerprint, ``in_flight``, run, attempted_at."""
+"""A row of :data:`_INSERT_NEW`: key, fingerprint, ``in_flight``, run, attempted_at."""
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
@@ -330,11 +336,7 @@ class SqliteJournal:
             for other in batches[1:]:
                 batch.absorb(other)
             try:
-                db.execute("BEGIN")
-                if batch.records:
-                    db.executemany(_UPSERT, batch.records)
-                found = _begin_all(db, batch.begins) if batch.begins else None
-                db.execute("COMMIT")
+                found = _commit(db, batch)
             except Exception as exc:  # a full disk, a lost file: nothing of it is durable
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
@@ -343,6 +345,7 @@ class SqliteJournal:
                 self._settle(_succeed, batch, found)
 
     def _settle(self, callback: Any, *args: Any) -> None:
+        """Run ``callback(*args)`` in the loop."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -350,28 +353,51 @@ class SqliteJournal:
             loop.call_soon_threadsafe(callback, *args)
 
 
-def _begin_all(db: sqlite3.Connection, begins: list[Begin]) -> list[JournalEntry | None] | None:
-    """Begin every row of ``begins``: None when all were new (one statement), else each
-    row's earlier entry (None for a new one)."""
-    db.execute("SAVEPOINT begins")
-    before = db.total_changes
-    db.executemany(_INSERT_NEW, begins)
-    if db.total_changes - before == len(begins):
-        db.execute("RELEASE begins")
+def _commit(db: sqlite3.Connection, batch: _Batch) -> list[JournalEntry | None] | None:
+    """Write ``batch`` in one transaction; the begins' results: None when every row was
+    new (the usual case: one statement for all), else each row's earlier entry."""
+    db.execute("BEGIN")
+    _write(db, _UPSERT, batch.records)
+    if _write(db, _INSERT_NEW, batch.begins) == len(batch.begins):
+        db.execute("COMMIT")
         return None
-    db.execute("ROLLBACK TO begins")  # some were seen before: one at a time, in order
-    db.execute("RELEASE begins")
-    return [_begin(db, *begin) for begin in begins]
+    db.execute("ROLLBACK")  # some rows were seen before: their begins one at a time
+    db.execute("BEGIN")
+    _write(db, _UPSERT, batch.records)
+    found = [_begin(db, *begin) for begin in batch.begins]
+    db.execute("COMMIT")
+    return found
+
+
+def _write(db: sqlite3.Connection, statement: tuple[str, str], rows: list[Any]) -> int:
+    """Run ``statement`` (SQL with ``{}`` for its VALUES, and one row's placeholders) for
+    all ``rows``, many rows per statement; the number of rows changed.
+
+    One statement for many rows rather than ``executemany`` (a step per row): the thread
+    takes the GIL back after every SQLite call, and while the loop runs that can take a
+    thread switch interval (5 ms) each time.
+    """
+    before = db.total_changes
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        db.execute(_values(*statement, len(chunk)), list(itertools.chain.from_iterable(chunk)))
+    return db.total_changes - before
+
+
+@functools.cache
+def _values(sql: str, placeholders: str, count: int) -> str:
+    return sql.format(", ".join([placeholders] * count))
 
 
 def _begin(
     db: sqlite3.Connection, key: str, fingerprint: str, state: str, run: int, attempted_at: float
 ) -> JournalEntry | None:
+    """One row's begin, when rows of this batch were seen before."""
     found = db.execute(_SELECT, (key,)).fetchone()
     if found is not None:
         db.execute("UPDATE rows SET run = ? WHERE key = ?", (run, key))
         return _entry(found)
-    db.execute(_INSERT_NEW, (key, fingerprint, state, run, attempted_at))
+    _write(db, _INSERT_NEW, [(key, fingerprint, state, run, attempted_at)])
     return None
 
 
