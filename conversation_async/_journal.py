@@ -71,10 +71,10 @@ class QueuedJournal(Journal, Protocol):
     """A :class:`Journal` that can also take an outcome without being waited for."""
 
     def record_later(self, entry: JournalEntry) -> None:
-        """Queue ``entry`` for :meth:`record` without waiting: it is durable once a later
-        ``begin`` or ``record`` is done (writes commit in order), or ``aclose``. If it
-        cannot be written, a later ``begin``, ``record`` or ``aclose`` raises
-        :class:`JournalError`."""
+        """Queue ``entry`` for :meth:`record` without waiting for it: it is durable when
+        ``aclose`` returns (a crash before leaves the row as it was, in flight: to be
+        reconciled). If it cannot be written, a later ``begin``, ``record`` or ``aclose``
+        raises :class:`JournalError`."""
 
 
 _SCHEMA = """
@@ -105,10 +105,15 @@ _UPSERT = (
     "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
 )
 _INSERT_NEW = (
+    "WITH new (key, fingerprint, state, run, attempted_at) AS (VALUES {}) "
     "INSERT INTO rows (key, fingerprint, state, run, attempted_at, attempts) "
-    "VALUES {} ON CONFLICT (key) DO NOTHING",
-    "(?, ?, ?, ?, ?, 1)",
+    "SELECT key, fingerprint, state, run, attempted_at, 1 FROM new "
+    "WHERE NOT EXISTS (SELECT 1 FROM rows JOIN new USING (key)) "
+    "ON CONFLICT (key) DO NOTHING",
+    "(?, ?, ?, ?, ?)",
 )
+"""Insert rows never seen, all of them (a key repeated among them: once) or, when one was
+seen before, none: one statement, so the fast case needs no transaction around it."""
 _CHUNK = 100
 """Rows per statement: 100 rows of 9 values fit the oldest SQLite's 999 parameters."""
 _IN_FLIGHT = JournalState.IN_FLIGHT.value
@@ -265,12 +270,12 @@ class SqliteJournal:
         self._failure_told = True
         raise JournalError(f"journal write failed: {self._failure}")
 
-    def _fail(self, batch: _Batch, reason: str) -> None:
-        """(In the loop) the worker could not write ``batch``: its waiters get the error,
-        and every later call raises it."""
+    def _fail(self, waiters: list[asyncio.Future[Any]], reason: str) -> None:
+        """(In the loop) the worker could not write what ``waiters`` wait for: they get
+        the error, and every later call raises it."""
         if self._failure is None:
             self._failure = reason
-        for future in (*batch.record_waiters, *batch.begin_waiters):
+        for future in waiters:
             if not future.done():  # else a waiter that was cancelled
                 self._failure_told = True
                 future.set_exception(JournalError(f"journal write failed: {reason}"))
@@ -318,8 +323,7 @@ class SqliteJournal:
         return db, JournalInfo(campaign_id, run)
 
     def _work(self, db: sqlite3.Connection) -> None:
-        """Write the batches handed over, all that queued up in one transaction, until
-        told to stop."""
+        """Write the batches handed over (all that queued up at once), until told to stop."""
         stopping = False
         while not stopping:
             handed = [self._queue.get()]
@@ -335,14 +339,23 @@ class SqliteJournal:
             batch = batches[0]
             for other in batches[1:]:
                 batch.absorb(other)
-            try:
-                found = _commit(db, batch)
-            except Exception as exc:  # a full disk, a lost file: nothing of it is durable
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-                self._settle(self._fail, batch, str(exc))
-            else:
-                self._settle(_succeed, batch, found)
+            # The begins first, on their own: a worker waits for them (and the thread
+            # takes the GIL back after each SQLite call: as few calls as can be).
+            if batch.begins:
+                try:
+                    found = _begin_all(db, batch.begins)
+                except Exception as exc:  # a full disk, a lost file: nothing of it is durable
+                    self._settle(self._fail, batch.begin_waiters, str(exc))
+                else:
+                    self._settle(_succeed, batch.begin_waiters, found)
+            if batch.records:
+                try:
+                    _write(db, _UPSERT, batch.records)  # each statement committed on its own
+                except Exception as exc:
+                    self._settle(self._fail, batch.record_waiters, str(exc))
+                else:
+                    if batch.record_waiters:
+                        self._settle(_succeed, batch.record_waiters, None)
 
     def _settle(self, callback: Any, *args: Any) -> None:
         """Run ``callback(*args)`` in the loop."""
@@ -353,20 +366,34 @@ class SqliteJournal:
             loop.call_soon_threadsafe(callback, *args)
 
 
-def _commit(db: sqlite3.Connection, batch: _Batch) -> list[JournalEntry | None] | None:
-    """Write ``batch`` in one transaction; the begins' results: None when every row was
-    new (the usual case: one statement for all), else each row's earlier entry."""
-    db.execute("BEGIN")
-    _write(db, _UPSERT, batch.records)
-    if _write(db, _INSERT_NEW, batch.begins) == len(batch.begins):
-        db.execute("COMMIT")
-        return None
-    db.execute("ROLLBACK")  # some rows were seen before: their begins one at a time
-    db.execute("BEGIN")
-    _write(db, _UPSERT, batch.records)
-    found = [_begin(db, *begin) for begin in batch.begins]
-    db.execute("COMMIT")
-    return found
+def _begin_all(db: sqlite3.Connection, begins: list[Begin]) -> list[JournalEntry | None] | None:
+    """Begin ``begins``: None when every row was new (the usual case: one statement,
+    committed on its own), else each row's earlier entry (None for a new one)."""
+    found: list[JournalEntry | None] = []
+    for start in range(0, len(begins), _CHUNK):
+        chunk = begins[start : start + _CHUNK]
+        inserted = _write(db, _INSERT_NEW, chunk)
+        if inserted == len(chunk):  # all new
+            found += [None] * len(chunk) if found else []
+            continue
+        if not found:
+            found = [None] * start
+        if inserted:  # all new, but a key came twice: the later ones find the first
+            seen: set[str] = set()
+            for key, *_ in chunk:
+                found.append(
+                    _entry(db.execute(_SELECT, (key,)).fetchone()) if key in seen else None
+                )
+                seen.add(key)
+        else:  # some were seen before: none was inserted; one at a time, in order
+            db.execute("BEGIN")
+            try:
+                found += [_begin(db, *begin) for begin in chunk]
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+    return found or None
 
 
 def _write(db: sqlite3.Connection, statement: tuple[str, str], rows: list[Any]) -> int:
@@ -404,12 +431,9 @@ def _begin(
 # --- in the loop, called from the worker thread -----------------------------------------
 
 
-def _succeed(batch: _Batch, found: list[JournalEntry | None] | None) -> None:
-    for future in batch.record_waiters:
+def _succeed(waiters: list[asyncio.Future[Any]], found: list[JournalEntry | None] | None) -> None:
+    for i, future in enumerate(waiters):
         if not future.done():  # else a waiter that was cancelled
-            future.set_result(None)
-    for i, future in enumerate(batch.begin_waiters):
-        if not future.done():
             future.set_result(None if found is None else found[i])
 
 

@@ -51,7 +51,7 @@ from ._core.call import Reported
 from ._core.campaign import JournalEntry, JournalState, split_tag
 from ._http.ratelimit import LocalRateLimiter
 from ._http.transport import Transport
-from ._journal import Journal, JournalInfo, SqliteJournal
+from ._journal import Journal, JournalInfo, QueuedJournal, SqliteJournal
 from .bulk_report import (
     BulkProgress,
     BulkSummary,
@@ -78,6 +78,7 @@ __all__ = [
     "JournalEntry",
     "JournalInfo",
     "JournalState",
+    "QueuedJournal",
     "Reconcile",
     "Requests",
     "RowKey",

@@ -76,9 +76,9 @@ async def test_rows_begun_together_each_get_their_own_earlier_entry(tmp_path: Pa
     assert states(path) == {"old": "sent", "new": "in_flight"}
 
 
-async def test_an_outcome_that_cannot_be_written_fails_the_next_begin(tmp_path: Path) -> None:
-    """A queued outcome whose write fails makes the begin written with it raise, and every
-    later call too; the row stays in flight (a resume reconciles it), nothing is lost."""
+async def test_an_outcome_that_cannot_be_written_fails_a_following_begin(tmp_path: Path) -> None:
+    """A queued outcome whose write fails makes a begin raise by the writer's next batch,
+    and every later call too; its row stays in flight (a resume reconciles it)."""
     path = tmp_path / "j"
     await new_journal(path)
     refuse_outcomes(path)
@@ -86,12 +86,16 @@ async def test_an_outcome_that_cannot_be_written_fails_the_next_begin(tmp_path: 
     await journal.open()
     await journal.begin("a", FINGERPRINT, 1.0)
     journal.record_later(sent("a", run=2))
+    begun = []
     with pytest.raises(JournalError, match="disk full"):
-        await journal.begin("b", FINGERPRINT, 1.0)
+        for key in "bcdefgh":
+            await journal.begin(key, FINGERPRINT, 1.0)
+            begun.append(key)
+    assert len(begun) <= 2  # written with the outcome (before it), or in the next batch
     with pytest.raises(JournalError, match="disk full"):
-        await journal.begin("c", FINGERPRINT, 1.0)
+        await journal.begin("z", FINGERPRINT, 1.0)
     await journal.aclose()  # already told: does not raise it again
-    assert states(path) == {"a": "in_flight"}
+    assert states(path) == dict.fromkeys(["a", *begun], "in_flight")
 
 
 async def test_an_outcome_that_cannot_be_written_fails_the_close(tmp_path: Path) -> None:
@@ -132,3 +136,21 @@ async def test_a_journal_made_by_an_earlier_version_is_resumed(tmp_path: Path) -
     assert (info.campaign_id, info.run) == ("c0ffee", 2)
     assert earlier == sent("a")
     assert states(path) == {"a": "sent", "b": "sent"}
+
+
+async def test_a_key_repeated_among_new_rows_begun_together_is_found_the_second_time(
+    tmp_path: Path,
+) -> None:
+    """Of two begins of one new key in one event-loop pass, the first records the row and
+    the second gets its entry (so the campaign refuses the repeated key)."""
+    journal = SqliteJournal(tmp_path / "j")
+    await journal.open()
+    first, other, second = await asyncio.gather(
+        journal.begin("k", FINGERPRINT, 1.0),
+        journal.begin("other", FINGERPRINT, 1.0),
+        journal.begin("k", FINGERPRINT, 1.0),
+    )
+    await journal.aclose()
+    assert (first, other) == (None, None)
+    assert second is not None
+    assert (second.key, second.state, second.run) == ("k", JournalState.IN_FLIGHT, 1)
