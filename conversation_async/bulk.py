@@ -514,7 +514,12 @@ class BulkSend:
                             blocked = stops.blocking(request.app_id)  # stopped during the wait?
                         if result is None and blocked is None:
                             sending = True
-                            sent = await (send(request) if row is None else campaign.send(row))  # type: ignore[union-attr]
+                            calling = (
+                                send(request)
+                                if row is None or campaign is None
+                                else campaign.send(row)
+                            )
+                            sent = await calling
                             result = _result(
                                 index,
                                 request,

@@ -293,3 +293,21 @@ async def test_outcomes_that_cannot_be_written_stop_the_campaign_and_resume_send
     assert Counter(r.outcome for r in resumed) == {Outcome.SENT: 10}
     assert sends_per_recipient(emulator) == {f"+4670{i:07d}": 1 for i in range(10)}
     assert journal_states(journal) == {"sent": 10}
+
+
+async def test_a_journaled_row_without_app_id_fails_before_any_request(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A row whose request has no app_id is a failed result (ValueError, no attempt), as
+    without a journal, and the other rows are sent."""
+    inputs = rows(3)
+    inputs[1] = attrs.evolve(inputs[1], app_id="")
+    async with emulator.client(retry=NO_RETRY) as client:
+        results = sorted(
+            await campaign(client, inputs, tmp_path / "c.journal"), key=lambda r: r.index
+        )
+    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.FAILED, Outcome.SENT]
+    assert isinstance(results[1].error, ValueError)
+    assert "app_id" in str(results[1].error)
+    assert results[1].attempts == 0
+    assert len(emulator.ledger) == 2

@@ -189,6 +189,8 @@ class MessagesResource(Resource):
     ) -> Coroutine[Any, Any, Reported[SendMessageResponse]]:
         """:meth:`_send_reported` for a request already unstructured into its JSON body (a
         journaled campaign's row, tagged after its fingerprint was taken: converted once)."""
+        if not body.get("app_id"):
+            require(app_id=None)
         return self._transport.request(
             "POST",
             self._send_url,
