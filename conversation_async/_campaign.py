@@ -115,8 +115,12 @@ class Campaign:
         self._campaign_id = ""
         self._run = 0
         self._record_later = journal.record_later if isinstance(journal, QueuedJournal) else None
+        self._queued: Awaitable[None] | None = None
+        """Done: what :meth:`finish` returns for an outcome queued without waiting."""
 
     async def open(self) -> None:
+        self._queued = asyncio.get_running_loop().create_future()
+        self._queued.set_result(None)
         info = await self._journal.open()
         self._campaign_id, self._run = info.campaign_id, info.run
 
@@ -176,14 +180,14 @@ class Campaign:
         state: JournalState,
         response: SendMessageResponse | None,
         error: BaseException | None,
-    ) -> Awaitable[None] | None:
-        """Journal the row's outcome: queued without waiting when the journal can
-        (a crash before it is written leaves the row in flight, to be reconciled), else
-        the write to await."""
+    ) -> Awaitable[None]:
+        """Journal the row's outcome: queued without waiting when the journal can (a crash
+        before it is written leaves the row in flight, to be reconciled; awaiting the
+        result then costs nothing), else written."""
         entry = self._entry(row, state, response, error)
-        if self._record_later is not None:
+        if self._record_later is not None and self._queued is not None:
             self._record_later(entry)
-            return None
+            return self._queued
         return self._journal.record(entry)
 
     def _entry(

@@ -5,10 +5,11 @@ out, then its outcome. ``send_many(..., journal=...)`` uses it to resume a campa
 crash with nothing lost and nothing sent twice (see :mod:`conversation_async.bulk`).
 
 :class:`SqliteJournal` keeps the event loop free: one worker thread owns the connection and
-commits whatever was submitted during an event-loop pass (or several) in one transaction,
-with one statement per kind of write for all of its rows, so a campaign at concurrency 64
-costs a commit per batch of rows, not one per row, and little Python work in the thread
-(which shares the GIL with the loop).
+takes what was submitted during an event-loop pass (or several) at once: the rows begun,
+in one statement and commit, answered at once; then the outcomes, in one more (nobody
+waits for them: :meth:`SqliteJournal.record_later`). A campaign at concurrency 64 costs
+a commit per batch of rows, not one per row, and few SQLite calls per batch: the thread
+shares the GIL with the loop and must take it back after every call.
 """
 
 from __future__ import annotations

@@ -565,11 +565,9 @@ class BulkSend:
                     if row.key != result.key:
                         result = attrs.evolve(result, key=row.key)
                     if not result.resumed and row.doubt is None:
-                        writing = campaign.finish(  # type: ignore[union-attr]
+                        await campaign.finish(  # type: ignore[union-attr]
                             row, _JOURNAL_STATE[result.outcome], result.response, result.error
                         )
-                        if writing is not None:
-                            await writing
                 if queue is None:
                     self._record(result)
                 else:
