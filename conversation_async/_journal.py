@@ -115,8 +115,12 @@ _INSERT_NEW = (
 )
 """Insert rows never seen, all of them (a key repeated among them: once) or, when one was
 seen before, none: one statement, so the fast case needs no transaction around it."""
-_CHUNK = 100
-"""Rows per statement: 100 rows of 9 values fit the oldest SQLite's 999 parameters."""
+_SIZES = (1, 2, 4, 8, 16, 32, 64, 100)
+"""Rows per statement: a batch is padded to one of these (with copies of its last row,
+which change nothing more), so that the few statements stay prepared in the connection's
+cache (preparing one for 10 rows costs 50 µs); 100 rows of 9 values fit the oldest
+SQLite's 999 parameters."""
+_CHUNK = _SIZES[-1]
 _IN_FLIGHT = JournalState.IN_FLIGHT.value
 _STOP = object()
 
@@ -408,7 +412,9 @@ def _write(db: sqlite3.Connection, statement: tuple[str, str], rows: list[Any]) 
     before = db.total_changes
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        db.execute(_values(*statement, len(chunk)), list(itertools.chain.from_iterable(chunk)))
+        size = next(size for size in _SIZES if size >= len(chunk))
+        chunk += chunk[-1:] * (size - len(chunk))
+        db.execute(_values(*statement, size), list(itertools.chain.from_iterable(chunk)))
     return db.total_changes - before
 
 
