@@ -159,8 +159,8 @@ def _row(entry: JournalEntry) -> tuple[Any, ...]:
 
 @attrs.define(slots=True)
 class _Batch:
-    """What one event-loop pass (or several) submitted: written in one transaction,
-    outcomes first, then the begins; one result per begin."""
+    """What one event-loop pass (or several) submitted: the begins are written (and
+    answered, one result each) first, then the outcomes."""
 
     records: list[tuple[Any, ...]] = attrs.Factory(list)
     record_waiters: list[asyncio.Future[Any]] = attrs.Factory(list)
@@ -395,7 +395,8 @@ def _begin_all(db: sqlite3.Connection, begins: list[Begin]) -> list[JournalEntry
             try:
                 found += [_begin(db, *begin) for begin in chunk]
             except BaseException:
-                db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
     return found or None
@@ -406,8 +407,8 @@ def _write(db: sqlite3.Connection, statement: tuple[str, str], rows: list[Any]) 
     all ``rows``, many rows per statement; the number of rows changed.
 
     One statement for many rows rather than ``executemany`` (a step per row): the thread
-    takes the GIL back after every SQLite call, and while the loop runs that can take a
-    thread switch interval (5 ms) each time.
+    takes the GIL back after every SQLite call, and while the loop runs that can take up
+    to a thread switch interval (5 ms) each time.
     """
     before = db.total_changes
     for start in range(0, len(rows), _CHUNK):
