@@ -20,7 +20,7 @@ import attrs
 
 from . import _jsoncodec, _serde
 from ._batch_journal import BatchJournal, SqliteBatchJournal
-from ._campaign import Reconcile, RowKey, _describe
+from ._campaign import Reconcile, RowKey, describe_error
 from ._checked import as_object
 from ._core.batch_campaign import (
     BATCH_TAG_KEY,
@@ -251,7 +251,7 @@ class BatchCampaign:
             state,
             self._run,
             attempted_at,
-            error=_describe(error),
+            error=describe_error(error),
             attempts=attempts,
         )
 

@@ -14,7 +14,16 @@ from typing import Protocol, runtime_checkable
 
 from ._core.batch_campaign import BatchMark
 from ._core.campaign import JournalEntry
-from ._journal import _UPSERT, JournalInfo, SqliteJournal, _begin, _row
+from ._journal import (
+    IN_FLIGHT,
+    UPSERT,
+    JournalInfo,
+    SqliteJournal,
+    begin_all,
+    in_transaction,
+    row_values,
+    write_rows,
+)
 
 __all__ = ["BatchJournal", "BeginRow", "Known", "SqliteBatchJournal"]
 
@@ -33,16 +42,20 @@ class BatchJournal(Protocol):
 
     async def open(self) -> JournalInfo:
         """Open (creating if needed) and start a new run of the campaign."""
+        ...
 
     async def begin_batch(self, rows: Sequence[BeginRow]) -> list[Known]:
         """:meth:`~._journal.Journal.begin` for each row, plus its mark from an earlier run
         (None for a row never seen, or never put in a batch request)."""
+        ...
 
     async def record_batch(self, rows: Sequence[tuple[JournalEntry, BatchMark | None]]) -> None:
         """Store each entry and mark (None: no mark) as its row's state."""
+        ...
 
     async def aclose(self) -> None:
         """Write what is pending and release the store."""
+        ...
 
 
 _MARKS = """CREATE TABLE IF NOT EXISTS batch_marks (
@@ -74,23 +87,25 @@ class SqliteBatchJournal(SqliteJournal):
 
     async def begin_batch(self, rows: Sequence[BeginRow]) -> list[Known]:
         run = self._run
-        rows = list(rows)
+        begins = [(key, digest, IN_FLIGHT, run, attempted_at) for key, digest, attempted_at in rows]
 
         def begin(db: sqlite3.Connection) -> list[Known]:
+            found = begin_all(db, begins)  # durable when it returns
+            if found is None:  # all new: the usual case
+                return [(None, None)] * len(begins)
             known: list[Known] = []
-            for key, fingerprint, attempted_at in rows:
-                earlier = _begin(db, run, key, fingerprint, attempted_at)
-                if earlier is None:
-                    known.append((None, None))
-                    continue
-                found = db.execute(_SELECT_MARK, (key,)).fetchone()
-                known.append((earlier, None if found is None else BatchMark(*found)))
+            for (key, *_), earlier in zip(begins, found, strict=True):
+                mark = None
+                if earlier is not None:
+                    row = db.execute(_SELECT_MARK, (key,)).fetchone()
+                    mark = None if row is None else BatchMark(*row)
+                known.append((earlier, mark))
             return known
 
-        return await self._submit(begin)  # type: ignore[no-any-return]
+        return await self._submit(begin)
 
     async def record_batch(self, rows: Sequence[tuple[JournalEntry, BatchMark | None]]) -> None:
-        entries = [_row(entry) for entry, _ in rows]
+        entries = [row_values(entry) for entry, _ in rows]
         marks = [
             (entry.key, mark.tag, mark.position, mark.batch_id)
             for entry, mark in rows
@@ -98,9 +113,10 @@ class SqliteBatchJournal(SqliteJournal):
         ]
         unmarked = [(entry.key,) for entry, mark in rows if mark is None]
 
-        def record(db: sqlite3.Connection) -> None:
-            db.executemany(_UPSERT, entries)
+        def write(db: sqlite3.Connection) -> None:
+            write_rows(db, UPSERT, entries)
             db.executemany(_UPSERT_MARK, marks)
             db.executemany(_DELETE_MARK, unmarked)
 
-        await self._submit(record)
+        # a row's state and its mark, durable together
+        await self._submit(lambda db: in_transaction(db, lambda: write(db)))

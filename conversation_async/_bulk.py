@@ -570,8 +570,19 @@ class BulkSend(StreamingSend[BulkResult]):
                             blocked = stops.blocking(request.app_id)  # stopped during the wait?
                         if result is None and blocked is None:
                             sending = True
-                            sent = await send(request if row is None else row.request)
-                            result = _result(index, request, sent, time.monotonic() - started)
+                            calling = (
+                                send(request)
+                                if row is None or campaign is None
+                                else campaign.send(row)
+                            )
+                            sent = await calling
+                            result = _result(
+                                index,
+                                request,
+                                sent,
+                                time.monotonic() - started,
+                                None if row is None else row.key,
+                            )
                             error = sent.error
                             if error is not None:
                                 if isinstance(error, ClientStateError):
@@ -632,7 +643,11 @@ class BulkSend(StreamingSend[BulkResult]):
 
 
 def _result(
-    index: int, request: SendMessageRequest, sent: Reported[SendMessageResponse], latency: float
+    index: int,
+    request: SendMessageRequest,
+    sent: Reported[SendMessageResponse],
+    latency: float,
+    key: str | None,
 ) -> BulkResult:
     """The result of one send, from its value or error and the state its call ended in."""
     error = sent.error
@@ -646,6 +661,7 @@ def _result(
         latency=latency,
         attempts=state.attempts,
         maybe_processed=state.maybe_processed,
+        key=key,
     )
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 
 from . import _jsoncodec, _serde
 from ._checked import as_object
+from ._core.call import Reported
 from ._core.campaign import (
     CampaignMismatch,
     JournalEntry,
@@ -33,7 +35,7 @@ from ._core.campaign import (
     tagged_metadata,
 )
 from ._errors import CampaignMismatchError, ConversationError, JournalError
-from ._journal import Journal, SqliteJournal
+from ._journal import Journal, QueuedJournal, SqliteJournal
 from ._resources._messages import MessagesResource
 from .models import (
     ContactRecipient,
@@ -84,8 +86,8 @@ class Row:
 
     key: str
     fingerprint: str
-    request: SendMessageRequest
-    """What is sent: the input with the row's tag in ``message_metadata``."""
+    body: dict[str, Any]
+    """What is sent: the input's JSON body with the row's tag in ``message_metadata``."""
     attempted_at: float
     attempts: int
     outcome: JournalEntry | None = None
@@ -113,8 +115,13 @@ class Campaign:
         self._longest_call = longest_call
         self._campaign_id = ""
         self._run = 0
+        self._record_later = journal.record_later if isinstance(journal, QueuedJournal) else None
+        self._queued: Awaitable[None] | None = None
+        """Done: what :meth:`finish` returns for an outcome queued without waiting."""
 
     async def open(self) -> None:
+        self._queued = asyncio.get_running_loop().create_future()
+        self._queued.set_result(None)
         info = await self._journal.open()
         self._campaign_id, self._run = info.campaign_id, info.run
 
@@ -125,29 +132,27 @@ class Campaign:
         """Journal the row and decide: send it (journaled in flight), or not (``outcome``
         or ``doubt`` set). Raises :class:`CampaignMismatchError` for input that does not
         fit the journal."""
-        key = check_key(self._key(index, request) if self._key is not None else str(index))
-        body = _jsoncodec.dumps_sorted(_serde.unstructure(request))
-        digest = fingerprint(body)
+        key = check_key(self._key(index, request)) if self._key is not None else str(index)
+        body = _serde.unstructure(request)
+        digest = fingerprint(_jsoncodec.dumps_sorted(body))  # of the request as given
         tag = campaign_tag(self._campaign_id, key)
-        tagged = attrs.evolve(
-            request, message_metadata=tagged_metadata(request.message_metadata, tag)
-        )
+        body["message_metadata"] = tagged_metadata(request.message_metadata, tag)
         now = time.time()
         earlier = await self._journal.begin(key, digest, now)
+        if earlier is None:
+            return Row(key, digest, body, now, 1)
         try:
             step = next_step(earlier, digest, self._run)
         except CampaignMismatch as exc:
             raise CampaignMismatchError(str(exc)) from None
-        if earlier is None:
-            return Row(key, digest, tagged, now, 1)
-        row = Row(key, digest, tagged, now, earlier.attempts + 1)
+        row = Row(key, digest, body, now, earlier.attempts + 1)
         if step is Next.SKIP:
             row.outcome = earlier
             return row
         if step is Next.RECONCILE:
             assert earlier.attempted_at is not None  # noqa: S101 - in doubt means attempted
             try:
-                found = await self._find(tagged, tag, earlier.attempted_at)
+                found = await self._find(request, tag, earlier.attempted_at)
             except ConversationError as exc:
                 row.doubt = exc
                 return row
@@ -162,18 +167,30 @@ class Campaign:
                 )
                 await self._journal.record(row.outcome)
                 return row
+        # durable before the request goes out: the earlier state said "not sent"
         await self._journal.record(self._entry(row, JournalState.IN_FLIGHT))
         return row
 
-    async def finish(
+    def send(self, row: Row) -> Coroutine[Any, Any, Reported[SendMessageResponse]]:
+        """Send the row's tagged request."""
+        # package-internal: the resource's reported send of a prepared body
+        return self._messages._send_body_reported(row.body)  # pyright: ignore[reportPrivateUsage]
+
+    def finish(
         self,
         row: Row,
         state: JournalState,
         response: SendMessageResponse | None,
         error: BaseException | None,
-    ) -> None:
-        """Journal the row's outcome."""
-        await self._journal.record(self._entry(row, state, response, error))
+    ) -> Awaitable[None]:
+        """Journal the row's outcome: queued without waiting when the journal can (a crash
+        before it is written leaves the row in flight, to be reconciled; awaiting the
+        result then costs nothing), else written."""
+        entry = self._entry(row, state, response, error)
+        if self._record_later is not None and self._queued is not None:
+            self._record_later(entry)
+            return self._queued
+        return self._journal.record(entry)
 
     def _entry(
         self,
@@ -190,7 +207,7 @@ class Campaign:
             row.attempted_at,
             response.message_id if response is not None else None,
             _format_time(response.accepted_time) if response is not None else None,
-            _describe(error),
+            describe_error(error),
             row.attempts,
         )
 
@@ -256,7 +273,7 @@ class Campaign:
         return None
 
 
-def _describe(error: BaseException | None) -> str | None:
+def describe_error(error: BaseException | None) -> str | None:
     if error is None:
         return None
     text = str(error)

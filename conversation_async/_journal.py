@@ -5,29 +5,34 @@ out, then its outcome. ``send_many(..., journal=...)`` uses it to resume a campa
 crash with nothing lost and nothing sent twice (see :mod:`conversation_async.bulk`).
 
 :class:`SqliteJournal` keeps the event loop free: one worker thread owns the connection and
-commits whatever operations have queued up since its last commit in one transaction, so a
-campaign at concurrency 64 costs a commit per batch of rows, not one per row.
+takes what was submitted during an event-loop pass (or several) at once: the rows begun,
+in one statement and commit, answered at once; then the outcomes, in one more (nobody
+waits for them: :meth:`SqliteJournal.record_later`). A campaign at concurrency 64 costs
+a commit per batch of rows, not one per row, and few SQLite calls per batch: the thread
+shares the GIL with the loop and must take it back after every call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import itertools
 import os
 import queue
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
 from ._core.campaign import JournalEntry, JournalState
 from ._errors import JournalError
 
-__all__ = ["Journal", "JournalInfo", "SqliteJournal"]
+__all__ = ["Journal", "JournalInfo", "QueuedJournal", "SqliteJournal"]
 
 
 @attrs.frozen
@@ -41,23 +46,39 @@ class JournalInfo:
 
 @runtime_checkable
 class Journal(Protocol):
-    """Where a campaign keeps its rows. Implement these four coroutines to plug in another
-    store; every write must be durable when its coroutine returns."""
+    """Where a campaign keeps its rows. Implement these four methods (coroutines, or
+    methods returning an awaitable) to plug in another store; every write must be durable
+    when its awaitable is done."""
 
     async def open(self) -> JournalInfo:
         """Open (creating if needed) and start a new run of the campaign."""
         ...
 
-    async def begin(self, key: str, fingerprint: str, attempted_at: float) -> JournalEntry | None:
+    def begin(
+        self, key: str, fingerprint: str, attempted_at: float
+    ) -> Awaitable[JournalEntry | None]:
         """Atomically: return the row's entry from an earlier run, stamped with this run
         (only its ``run`` changes); or, for a row never seen, record it ``in_flight`` with
         ``attempted_at`` and one attempt, and return None."""
+        ...
 
-    async def record(self, entry: JournalEntry) -> None:
+    def record(self, entry: JournalEntry) -> Awaitable[None]:
         """Store ``entry`` as the row's state (insert or replace)."""
+        ...
 
     async def aclose(self) -> None:
         """Write what is pending and release the store."""
+
+
+@runtime_checkable
+class QueuedJournal(Journal, Protocol):
+    """A :class:`Journal` that can also take an outcome without being waited for."""
+
+    def record_later(self, entry: JournalEntry) -> None:
+        """Queue ``entry`` for :meth:`record` without waiting for it: it is durable when
+        ``aclose`` returns (a crash before leaves the row as it was, in flight: to be
+        reconciled). If it cannot be written, a later ``begin``, ``record`` or ``aclose``
+        raises :class:`JournalError`."""
 
 
 _SCHEMA = """
@@ -72,15 +93,43 @@ CREATE TABLE IF NOT EXISTS rows (
     accepted_time TEXT,
     error TEXT,
     attempts INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 """
+# WITHOUT ROWID: the rows live in the key's b-tree, so a write touches one b-tree, not a
+# table and its key index (journals made before keep their rowid table; the SQL is the same).
 
 _COLUMNS = "key, fingerprint, state, run, attempted_at, message_id, accepted_time, error, attempts"
 _SELECT = f"SELECT {_COLUMNS} FROM rows WHERE key = ?"  # noqa: S608 - constant column list
-_UPSERT = f"INSERT OR REPLACE INTO rows ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+UPSERT = (
+    f"INSERT INTO rows ({_COLUMNS}) VALUES {{}} "  # noqa: S608 - constant column list
+    "ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, "
+    "state = excluded.state, run = excluded.run, attempted_at = excluded.attempted_at, "
+    "message_id = excluded.message_id, accepted_time = excluded.accepted_time, "
+    "error = excluded.error, attempts = excluded.attempts",
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+)
+_INSERT_NEW = (
+    "WITH new (key, fingerprint, state, run, attempted_at) AS (VALUES {}) "
+    "INSERT INTO rows (key, fingerprint, state, run, attempted_at, attempts) "
+    "SELECT key, fingerprint, state, run, attempted_at, 1 FROM new "
+    "WHERE NOT EXISTS (SELECT 1 FROM rows JOIN new USING (key)) "
+    "ON CONFLICT (key) DO NOTHING",
+    "(?, ?, ?, ?, ?)",
+)
+"""Insert rows never seen, all of them (a key repeated among them: once) or, when one was
+seen before, none: one statement, so the fast case needs no transaction around it."""
+_SIZES = (1, 2, 4, 8, 16, 32, 64, 100)
+"""Rows per statement: a batch is padded to one of these (with copies of its last row,
+which change nothing more), so that the few statements stay prepared in the connection's
+cache (preparing one for 10 rows costs 50 µs); 100 rows of 9 values fit the oldest
+SQLite's 999 parameters."""
+_CHUNK = _SIZES[-1]
+IN_FLIGHT = JournalState.IN_FLIGHT.value
 _STOP = object()
+T = TypeVar("T")
 
-Operation = Callable[[sqlite3.Connection], Any]
+Begin = tuple[str, str, str, int, float]
+"""A row of :data:`_INSERT_NEW`: key, fingerprint, ``in_flight``, run, attempted_at."""
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
@@ -98,7 +147,7 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
     )
 
 
-def _row(entry: JournalEntry) -> tuple[Any, ...]:
+def row_values(entry: JournalEntry) -> tuple[Any, ...]:
     return (
         entry.key,
         entry.fingerprint,
@@ -110,6 +159,44 @@ def _row(entry: JournalEntry) -> tuple[Any, ...]:
         entry.error,
         entry.attempts,
     )
+
+
+@attrs.define(slots=True)
+class _Batch:
+    """What one event-loop pass (or several) submitted: the begins are written (and
+    answered, one result each) first, then the outcomes."""
+
+    records: list[tuple[Any, ...]] = attrs.Factory(list[tuple[Any, ...]])
+    record_waiters: list[asyncio.Future[Any]] = attrs.Factory(list[asyncio.Future[Any]])
+    begins: list[Begin] = attrs.Factory(list[Begin])
+    begin_waiters: list[asyncio.Future[Any]] = attrs.Factory(list[asyncio.Future[Any]])
+
+    def absorb(self, other: _Batch) -> None:
+        self.records += other.records
+        self.record_waiters += other.record_waiters
+        self.begins += other.begins
+        self.begin_waiters += other.begin_waiters
+
+
+@attrs.define(slots=True)
+class _Work(Generic[T]):
+    """Work for the writer thread, in its turn (see :meth:`SqliteJournal._submit`)."""
+
+    work: Callable[[sqlite3.Connection], T]
+    future: asyncio.Future[T]
+
+
+def in_transaction(db: sqlite3.Connection, work: Callable[[], T]) -> T:
+    """``work()`` in one transaction: all of its writes are durable together, or none."""
+    db.execute("BEGIN")
+    try:
+        result = work()
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return result
 
 
 class SqliteJournal:
@@ -132,7 +219,10 @@ class SqliteJournal:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed: asyncio.Future[None] | None = None
         self._run = 0
-        self._pending: list[tuple[Operation, asyncio.Future[Any]]] = []
+        self._batch: _Batch | None = None
+        self._failure: str | None = None
+        """Why a write failed (sticky: every later call raises it)."""
+        self._failure_told = False
 
     def __repr__(self) -> str:
         return f"SqliteJournal({str(self.path)!r})"
@@ -151,42 +241,86 @@ class SqliteJournal:
         self._run = info.run
         return info
 
-    async def begin(self, key: str, fingerprint: str, attempted_at: float) -> JournalEntry | None:
-        run = self._run
-        return await self._submit(lambda db: _begin(db, run, key, fingerprint, attempted_at))  # type: ignore[no-any-return]
+    def begin(
+        self, key: str, fingerprint: str, attempted_at: float
+    ) -> asyncio.Future[JournalEntry | None]:
+        batch = self._collecting()
+        future: asyncio.Future[JournalEntry | None] = self._new_future()
+        batch.begins.append((key, fingerprint, IN_FLIGHT, self._run, attempted_at))
+        batch.begin_waiters.append(future)
+        return future
 
-    async def record(self, entry: JournalEntry) -> None:
-        row = _row(entry)
-        await self._submit(lambda db: db.execute(_UPSERT, row))
+    def record(self, entry: JournalEntry) -> asyncio.Future[None]:
+        batch = self._collecting()
+        future: asyncio.Future[None] = self._new_future()
+        batch.records.append(row_values(entry))
+        batch.record_waiters.append(future)
+        return future
+
+    def record_later(self, entry: JournalEntry) -> None:
+        self._collecting().records.append(row_values(entry))
 
     async def aclose(self) -> None:
         if self._thread is None or self._closed is None:
             return
         if not self._closed.done() and self._thread.is_alive():
-            if self._pending:
-                self._hand_over()  # what was submitted goes before the stop
+            self._hand_over()  # what was submitted goes before the stop
             self._queue.put(_STOP)
         await asyncio.shield(self._closed)
         self._thread = None
+        if self._failure is not None and not self._failure_told:
+            self._raise_failure()
 
-    def _submit(self, operation: Operation) -> asyncio.Future[Any]:
-        """Queue ``operation``; the worker thread is woken once per event-loop pass, with
-        everything submitted during it (a wake-up per row made the thread contend with the
-        loop for the GIL)."""
-        loop = self._loop
-        if loop is None or self._closed is None or self._closed.done():
-            raise JournalError(f"{self!r} is not open")
-        future = loop.create_future()
-        pending = self._pending
-        pending.append((operation, future))
-        if len(pending) == 1:
+    def _collecting(self) -> _Batch:
+        """The batch of this event-loop pass; the worker thread is woken once per pass,
+        with everything submitted during it (a wake-up per row made the thread contend
+        with the loop for the GIL)."""
+        if self._failure is not None:
+            self._raise_failure()
+        batch = self._batch
+        if batch is None:
+            loop = self._loop
+            if loop is None or self._closed is None or self._closed.done():
+                raise JournalError(f"{self!r} is not open")
+            batch = self._batch = _Batch()
             loop.call_soon(self._hand_over)
-        return future
+        return batch
+
+    def _new_future(self) -> asyncio.Future[Any]:
+        if self._loop is None:
+            raise JournalError(f"{self!r} is not open")
+        return self._loop.create_future()
 
     def _hand_over(self) -> None:
-        if self._pending:
-            batch, self._pending = self._pending, []
-            self._queue.put(batch)
+        if self._batch is not None:
+            self._queue.put(self._batch)
+            self._batch = None
+
+    def _submit(self, work: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Run ``work(db)`` in the writer thread, after everything submitted before it; its
+        result (for journals built on this one: the batch journal's many-row calls)."""
+        if self._failure is not None:
+            self._raise_failure()
+        future: asyncio.Future[T] = self._new_future()
+        if self._closed is None or self._closed.done():
+            raise JournalError(f"{self!r} is not open")
+        self._hand_over()  # what this pass collected goes first
+        self._queue.put(_Work(work, future))
+        return future
+
+    def _raise_failure(self) -> None:
+        self._failure_told = True
+        raise JournalError(f"journal write failed: {self._failure}")
+
+    def _fail(self, waiters: list[asyncio.Future[Any]], reason: str) -> None:
+        """(In the loop) the worker could not write what ``waiters`` wait for: they get
+        the error, and every later call raises it."""
+        if self._failure is None:
+            self._failure = reason
+        for future in waiters:
+            if not future.done():  # else a waiter that was cancelled
+                self._failure_told = True
+                future.set_exception(JournalError(f"journal write failed: {reason}"))
 
     # --- the worker thread -----------------------------------------------------------------
 
@@ -194,15 +328,15 @@ class SqliteJournal:
         try:
             db, info = self._connect()
         except Exception as exc:
-            self._settle([(ready, None, JournalError(f"cannot open {self.path}: {exc}"))])
-            self._settle([(self._closed, None, None)])
+            self._settle(_open_failed, ready, JournalError(f"cannot open {self.path}: {exc}"))
+            self._settle(_resolve_one, self._closed, None)
             return
-        self._settle([(ready, info, None)])
+        self._settle(_resolve_one, ready, info)
         try:
             self._work(db)
         finally:
             db.close()
-            self._settle([(self._closed, None, None)])
+            self._settle(_resolve_one, self._closed, None)
 
     def _connect(self) -> tuple[sqlite3.Connection, JournalInfo]:
         db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None, check_same_thread=False)
@@ -231,7 +365,8 @@ class SqliteJournal:
         return db, JournalInfo(campaign_id, run)
 
     def _work(self, db: sqlite3.Connection) -> None:
-        """Run queued operations, each batch in one transaction, until told to stop."""
+        """Write what is handed over (all that queued up at once: batches merged, other
+        work in its turn), until told to stop."""
         stopping = False
         while not stopping:
             handed = [self._queue.get()]
@@ -240,49 +375,135 @@ class SqliteJournal:
                     handed.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            done: list[tuple[Any, Any, BaseException | None]] = []
-            operations = [op for item in handed if item is not _STOP for op in item]
-            stopping = any(item is _STOP for item in handed)
-            try:
-                db.execute("BEGIN")
-                for operation, future in operations:
-                    try:
-                        done.append((future, operation(db), None))
-                    except Exception as exc:
-                        done.append((future, None, JournalError(f"journal write failed: {exc}")))
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:  # a full disk, a lost file: nothing of it is durable
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-                error = JournalError(f"journal commit failed: {exc}")
-                done = [(future, None, error) for _, future in operations]
-            self._settle(done)
+            batch: _Batch | None = None
+            for item in handed:
+                if item is _STOP:
+                    stopping = True
+                elif isinstance(item, _Batch):
+                    if batch is None:
+                        batch = item
+                    else:
+                        batch.absorb(item)
+                else:
+                    if batch is not None:
+                        self._write_batch(db, batch)
+                        batch = None
+                    self._run_work(db, item)
+            if batch is not None:
+                self._write_batch(db, batch)
 
-    def _settle(self, done: list[tuple[Any, Any, BaseException | None]]) -> None:
+    def _write_batch(self, db: sqlite3.Connection, batch: _Batch) -> None:
+        # The begins first, on their own: a worker waits for them (and the thread takes
+        # the GIL back after each SQLite call: as few calls as can be).
+        if batch.begins:
+            try:
+                found = begin_all(db, batch.begins)
+            except Exception as exc:  # a full disk, a lost file: nothing of it is durable
+                self._settle(self._fail, batch.begin_waiters, str(exc))
+            else:
+                self._settle(_succeed, batch.begin_waiters, found)
+        if batch.records:
+            try:
+                write_rows(db, UPSERT, batch.records)  # each statement committed on its own
+            except Exception as exc:
+                self._settle(self._fail, batch.record_waiters, str(exc))
+            else:
+                if batch.record_waiters:
+                    self._settle(_succeed, batch.record_waiters, None)
+
+    def _run_work(self, db: sqlite3.Connection, work: _Work[Any]) -> None:
+        try:
+            result = work.work(db)
+        except Exception as exc:
+            self._settle(self._fail, [work.future], str(exc))
+        else:
+            self._settle(_resolve_one, work.future, result)
+
+    def _settle(self, callback: Any, *args: Any) -> None:
+        """Run ``callback(*args)`` in the loop."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
-            loop.call_soon_threadsafe(_resolve, done)
+            loop.call_soon_threadsafe(callback, *args)
+
+
+def begin_all(db: sqlite3.Connection, begins: list[Begin]) -> list[JournalEntry | None] | None:
+    """Begin ``begins``: None when every row was new (the usual case: one statement,
+    committed on its own), else each row's earlier entry (None for a new one)."""
+    found: list[JournalEntry | None] = []
+    for start in range(0, len(begins), _CHUNK):
+        chunk = begins[start : start + _CHUNK]
+        inserted = write_rows(db, _INSERT_NEW, chunk)
+        if inserted == len(chunk):  # all new
+            found += [None] * len(chunk) if found else []
+            continue
+        if not found:
+            found = [None] * start
+        if inserted:  # all new, but a key came twice: the later ones find the first
+            seen: set[str] = set()
+            for key, *_ in chunk:
+                found.append(
+                    _entry(db.execute(_SELECT, (key,)).fetchone()) if key in seen else None
+                )
+                seen.add(key)
+        else:  # some were seen before: none was inserted; one at a time, in order
+            found += in_transaction(db, functools.partial(_begin_each, db, chunk))
+    return found or None
+
+
+def write_rows(db: sqlite3.Connection, statement: tuple[str, str], rows: list[Any]) -> int:
+    """Run ``statement`` (SQL with ``{}`` for its VALUES, and one row's placeholders) for
+    all ``rows``, many rows per statement; the number of rows changed.
+
+    One statement for many rows rather than ``executemany`` (a step per row): the thread
+    takes the GIL back after every SQLite call, and while the loop runs that can take up
+    to a thread switch interval (5 ms) each time.
+    """
+    before = db.total_changes
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        size = next(size for size in _SIZES if size >= len(chunk))
+        chunk += chunk[-1:] * (size - len(chunk))
+        db.execute(_values(*statement, size), list(itertools.chain.from_iterable(chunk)))
+    return db.total_changes - before
+
+
+@functools.cache
+def _values(sql: str, placeholders: str, count: int) -> str:
+    return sql.format(", ".join([placeholders] * count))
+
+
+def _begin_each(db: sqlite3.Connection, begins: list[Begin]) -> list[JournalEntry | None]:
+    return [_begin(db, *begin) for begin in begins]
 
 
 def _begin(
-    db: sqlite3.Connection, run: int, key: str, fingerprint: str, attempted_at: float
+    db: sqlite3.Connection, key: str, fingerprint: str, state: str, run: int, attempted_at: float
 ) -> JournalEntry | None:
+    """One row's begin, when rows of this batch were seen before."""
     found = db.execute(_SELECT, (key,)).fetchone()
     if found is not None:
         db.execute("UPDATE rows SET run = ? WHERE key = ?", (run, key))
         return _entry(found)
-    entry = JournalEntry(key, fingerprint, JournalState.IN_FLIGHT, run, attempted_at, attempts=1)
-    db.execute(_UPSERT, _row(entry))
+    write_rows(db, _INSERT_NEW, [(key, fingerprint, state, run, attempted_at)])
     return None
 
 
-def _resolve(done: list[tuple[asyncio.Future[Any] | None, Any, BaseException | None]]) -> None:
-    for future, value, error in done:
-        if future is None or future.done():
-            continue  # a waiter that was cancelled
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(value)
+# --- in the loop, called from the worker thread -----------------------------------------
+
+
+def _succeed(waiters: list[asyncio.Future[Any]], found: list[JournalEntry | None] | None) -> None:
+    for i, future in enumerate(waiters):
+        if not future.done():  # else a waiter that was cancelled
+            future.set_result(None if found is None else found[i])
+
+
+def _resolve_one(future: asyncio.Future[Any] | None, value: Any) -> None:
+    if future is not None and not future.done():
+        future.set_result(value)
+
+
+def _open_failed(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)

@@ -23,7 +23,7 @@ from ._bulk_report import (
 )
 from ._campaign import Reconcile, RowKey
 from ._core.campaign import JournalEntry, JournalState, split_tag
-from ._journal import Journal, JournalInfo, SqliteJournal
+from ._journal import Journal, JournalInfo, QueuedJournal, SqliteJournal
 
 __all__ = [
     "BatchBulkResult",
@@ -41,6 +41,7 @@ __all__ = [
     "JournalState",
     "LatencyHistogram",
     "Outcome",
+    "QueuedJournal",
     "Reconcile",
     "Requests",
     "RowKey",

@@ -261,3 +261,52 @@ async def test_a_journal_that_cannot_be_written_stops_the_campaign(
         with pytest.raises(JournalError, match="full"):
             await campaign(client, rows(10), journal, concurrency=1)
     assert len(emulator.ledger) == 2
+
+
+async def test_outcomes_that_cannot_be_written_stop_the_campaign_and_resume_sends_none_twice(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Outcomes are not waited for: when they cannot be written, the campaign stops with
+    JournalError at its next row, the rows sent stay in flight in the journal, and the
+    resume finds them instead of sending them again."""
+    from conversation_async import JournalError
+
+    journal = tmp_path / "c.journal"
+    async with emulator.client(retry=NO_RETRY) as client:
+        await campaign(client, rows(0), journal)
+        with contextlib.closing(sqlite3.connect(journal)) as db, db:
+            db.execute(
+                "CREATE TRIGGER no_outcomes BEFORE UPDATE ON rows WHEN NEW.state = 'sent' "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        with pytest.raises(JournalError, match="disk full"):
+            await campaign(client, rows(10), journal, concurrency=2)
+        stopped_after = len(emulator.ledger)
+        assert 0 < stopped_after < 10
+        in_journal = journal_states(journal)
+        assert set(in_journal) == {"in_flight"}
+        assert in_journal["in_flight"] >= stopped_after  # a send cut short may not have arrived
+        with contextlib.closing(sqlite3.connect(journal)) as db, db:
+            db.execute("DROP TRIGGER no_outcomes")
+        resumed = await campaign(client, rows(10), journal, reconcile=QUICK)
+    assert Counter(r.outcome for r in resumed) == {Outcome.SENT: 10}
+    assert sends_per_recipient(emulator) == {f"+4670{i:07d}": 1 for i in range(10)}
+    assert journal_states(journal) == {"sent": 10}
+
+
+async def test_a_journaled_row_without_app_id_fails_before_any_request(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A row whose request has no app_id is a failed result (ValueError, no attempt), as
+    without a journal, and the other rows are sent."""
+    inputs = rows(3)
+    inputs[1] = attrs.evolve(inputs[1], app_id="")
+    async with emulator.client(retry=NO_RETRY) as client:
+        results = sorted(
+            await campaign(client, inputs, tmp_path / "c.journal"), key=lambda r: r.index
+        )
+    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.FAILED, Outcome.SENT]
+    assert isinstance(results[1].error, ValueError)
+    assert "app_id" in str(results[1].error)
+    assert results[1].attempts == 0
+    assert len(emulator.ledger) == 2

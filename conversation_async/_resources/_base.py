@@ -147,6 +147,14 @@ def segment(value: str) -> str:
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 
+@overload
+def reader(into: type[T]) -> Callable[[RawResponse], T]: ...
+
+
+@overload
+def reader(into: None) -> Callable[[RawResponse], None]: ...
+
+
 def reader(into: type[T] | None) -> Callable[[RawResponse], T | None]:
     """How a successful answer becomes ``into`` (None: its body is ignored); raises
     ``InvalidResponseError`` for a body that is not JSON or does not fit ``into``. One

@@ -36,7 +36,16 @@ from ..models import (
     SendMessageResponse,
 )
 from ..models._messages import AppMessageContent, ContactMessage, ContactMessageContent
-from ._base import Resource, check_page_size, endpoint, exactly_one, query, require, segment
+from ._base import (
+    Resource,
+    check_page_size,
+    endpoint,
+    exactly_one,
+    query,
+    reader,
+    require,
+    segment,
+)
 
 __all__ = ["MessagesResource", "as_app_message", "as_contact_message", "format_ttl"]
 
@@ -175,6 +184,21 @@ class MessagesResource(Resource):
         if not request.app_id:
             require(app_id=request.app_id)
         return self._call_reported("POST", self._send_url, body=request, into=SendMessageResponse)
+
+    def _send_body_reported(
+        self, body: dict[str, Any]
+    ) -> Coroutine[Any, Any, Reported[SendMessageResponse]]:
+        """:meth:`_send_reported` for a request already unstructured into its JSON body (a
+        journaled campaign's row, tagged after its fingerprint was taken: converted once)."""
+        if not body.get("app_id"):
+            require(app_id=None)
+        return self._transport.request(
+            "POST",
+            self._send_url,
+            payload=body,
+            decode=reader(SendMessageResponse),
+            config=self._config,
+        )
 
     @endpoint("GET", "/v1/projects/{project_id}/messages/{message_id}")
     async def get(
