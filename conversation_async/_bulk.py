@@ -547,9 +547,7 @@ class BulkSend(StreamingSend[BulkResult]):
         stops = self._stops
         if stops.stopped and stops.blocking(request.app_id) is not None:
             return _Pulled(index, request, None)  # not journaled, as without lookahead
-        planning = asyncio.create_task(campaign.plan(index, request))
-        planning.add_done_callback(_retrieve)
-        return _Pulled(index, request, planning)
+        return _Pulled(index, request, asyncio.create_task(campaign.plan(index, request)))
 
     async def _worker(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
         """Send inputs until none are left (or :meth:`stop`). Results go to ``queue``;
@@ -705,7 +703,7 @@ class BulkSend(StreamingSend[BulkResult]):
             await _give_up(queue, exc)
         finally:
             for unused in (planning, ahead.planning if isinstance(ahead, _Pulled) else None):
-                if unused is not None and not unused.done():
+                if unused is not None:
                     await _abandon(unused)
 
 
@@ -726,18 +724,15 @@ class _Pulled:
     planning: asyncio.Task[Row] | None
 
 
-def _retrieve(planning: asyncio.Task[Row]) -> None:
-    """Mark a plan's error retrieved: it is raised where the plan is awaited, or the plan
-    was abandoned (never "exception was never retrieved")."""
-    if not planning.cancelled():
-        planning.exception()
-
-
 async def _abandon(planning: asyncio.Task[Row]) -> None:
     """Cancel a plan no longer wanted and wait for it to end (its row may stay journaled
-    in flight: a resume reconciles it)."""
-    planning.cancel()
-    await asyncio.wait((planning,))
+    in flight: a resume reconciles it); the error it ended with, if any, is dropped, not
+    reported as never retrieved."""
+    if not planning.done():
+        planning.cancel()
+        await asyncio.wait((planning,))
+    if not planning.cancelled():
+        planning.exception()
 
 
 def _result(
