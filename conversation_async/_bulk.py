@@ -443,6 +443,8 @@ class BulkSend(StreamingSend[BulkResult]):
         campaign: Campaign | None = None,
     ) -> None:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._pending: set[int] = set()
+        """Inputs pulled by journaled workers, not yet in flight nor with a result."""
         super().__init__(
             requests,
             concurrency=concurrency,
@@ -493,7 +495,8 @@ class BulkSend(StreamingSend[BulkResult]):
         self._cancel_grace()
         self._closing = True
         if not finished:
-            self._interrupted = tuple(sorted(self._in_flight))
+            # a row pulled ahead may be journaled in flight: a resume reconciles it
+            self._interrupted = tuple(sorted(self._in_flight.keys() | self._pending))
         if (not finished or self._stopping) and not source.exhausted:
             self._not_attempted_from = source.next_index
         for worker in workers:
@@ -503,6 +506,7 @@ class BulkSend(StreamingSend[BulkResult]):
             await source.aclose()
         finally:
             self._in_flight.clear()
+            self._pending.clear()
             self._tally.end()
             if self._campaign is not None:
                 await self._campaign.aclose()
@@ -531,41 +535,95 @@ class BulkSend(StreamingSend[BulkResult]):
         finally:
             await self._stop(source, workers, finished=finished)
 
+    async def _pull_planned(self, source: _Source, campaign: Campaign) -> _Pulled | None:
+        """A journaled worker's next input, its plan (the in-flight record) started as a
+        task, or None when the input is exhausted; the iterator's errors and misuse raise."""
+        pulled = source.pull_now() if source.synchronous else await source.pull()
+        if pulled is None:
+            return None
+        index, request = pulled
+        _check_request(index, request)
+        self._pending.add(index)
+        stops = self._stops
+        if stops.stopped and stops.blocking(request.app_id) is not None:
+            return _Pulled(index, request, None)  # not journaled, as without lookahead
+        return _Pulled(index, request, asyncio.create_task(campaign.plan(index, request)))
+
     async def _worker(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
         """Send inputs until none are left (or :meth:`stop`). Results go to ``queue``;
         without one (``run``) they are recorded here, and misuse raises here. Whatever goes
         wrong inside reaches the consumer: a worker never ends without saying why. (One
-        frame: every await of a send in flight resumes through it.)"""
+        frame: every await of a send in flight resumes through it.)
+
+        With a campaign, a worker looks one input ahead: while it sends a row, the next
+        row's plan (its in-flight record) runs, so the journal's round trip hides behind the
+        send. A row is still sent only after its plan completed; an error pulling or
+        planning it waits for its turn."""
         send = self._send
         limiter = self._batch_limiter
         stops = self._stops
         in_flight = self._in_flight
+        pending = self._pending
         campaign = self._campaign
         synchronous = source.synchronous
         task = asyncio.current_task()
         assert task is not None  # noqa: S101 - workers are tasks
+        ahead: _Pulled | Exception | None = None
+        """The next input (journaled only), or the error pulling it raised."""
+        drained = False
+        planning: asyncio.Task[Row] | None = None
         try:
-            while not self._stopping:
-                # The caller's iterator failing stops the batch.
-                pulled = source.pull_now() if synchronous else await source.pull()
-                if pulled is None:
+            while True:
+                if ahead is not None:
+                    taken, ahead = ahead, None
+                    if isinstance(taken, Exception):
+                        raise taken
+                    index, request, planning = taken.index, taken.request, taken.planning
+                elif drained or self._stopping:
                     break
-                index, request = pulled
-                if not isinstance(as_object(request), SendMessageRequest):
-                    got = type(request).__name__
-                    raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
+                elif campaign is None:
+                    # The caller's iterator failing stops the batch.
+                    pulled = source.pull_now() if synchronous else await source.pull()
+                    if pulled is None:
+                        break
+                    index, request = pulled
+                    _check_request(index, request)
+                else:
+                    first = await self._pull_planned(source, campaign)
+                    if first is None:
+                        break
+                    index, request, planning = first.index, first.request, first.planning
+                    await asyncio.sleep(0)  # the other workers take their first rows first
+                if campaign is not None and not drained and not self._stopping:
+                    try:
+                        ahead = await self._pull_planned(source, campaign)
+                    except Exception as exc:  # raised at its turn, after this row's result
+                        ahead = exc
+                    drained = ahead is None
                 blocked = stops.blocking(request.app_id) if stops.stopped else None
                 row: Row | None = None
                 result: BulkResult | None = None
-                if blocked is None:
+                if blocked is None or planning is not None:
+                    pending.discard(index)
                     in_flight[index] = task
                     started = time.monotonic()
                     sending = False
                     try:
-                        if campaign is not None:
-                            row = await campaign.plan(index, request)
+                        if planning is not None and self._interrupting and not planning.done():
+                            await _abandon(planning)  # the grace is over: cut it short
+                            planning = None
+                            result = BulkResult(index, request, Outcome.NOT_ATTEMPTED, attempts=0)
+                        if planning is not None:
+                            row = await planning
+                            planning = None
                             result = _settled(index, request, row)
-                        if result is None and limiter is not None:
+                            if result is None:
+                                blocked = stops.blocking(request.app_id) if stops.stopped else None
+                                if blocked is None and self._stopping:  # pulled, never sent
+                                    result = BulkResult(
+                                        index, request, Outcome.NOT_ATTEMPTED, attempts=0
+                                    )
+                        if result is None and blocked is None and limiter is not None:
                             await limiter.acquire()
                             blocked = stops.blocking(request.app_id)  # stopped during the wait?
                         if result is None and blocked is None:
@@ -604,6 +662,7 @@ class BulkSend(StreamingSend[BulkResult]):
                         if not self._interrupting or self._closing:
                             raise
                         task.uncancel()  # stop() cut this send short: a result, not an end
+                        planning = None
                         result = BulkResult(
                             index,
                             request,
@@ -613,6 +672,8 @@ class BulkSend(StreamingSend[BulkResult]):
                             maybe_processed=sending,
                         )
                     del in_flight[index]
+                else:
+                    pending.discard(index)
                 if result is None:
                     result = BulkResult(
                         index, request, Outcome.NOT_ATTEMPTED, error=blocked, attempts=0
@@ -640,6 +701,38 @@ class BulkSend(StreamingSend[BulkResult]):
             await _give_up(queue, RuntimeError("a send was cancelled from outside the batch"))
         except Exception as exc:
             await _give_up(queue, exc)
+        finally:
+            for unused in (planning, ahead.planning if isinstance(ahead, _Pulled) else None):
+                if unused is not None:
+                    await _abandon(unused)
+
+
+def _check_request(index: int, request: object) -> None:
+    """Misuse: an input that is not a ``SendMessageRequest`` stops the batch."""
+    if not isinstance(as_object(request), SendMessageRequest):
+        got = type(request).__name__
+        raise TypeError(f"input #{index} is a {got}, not a SendMessageRequest")
+
+
+@attrs.define(slots=True)
+class _Pulled:
+    """An input a journaled worker pulled, with its plan running (None: its app was
+    already blocked, so it is not journaled)."""
+
+    index: int
+    request: SendMessageRequest
+    planning: asyncio.Task[Row] | None
+
+
+async def _abandon(planning: asyncio.Task[Row]) -> None:
+    """Cancel a plan no longer wanted and wait for it to end (its row may stay journaled
+    in flight: a resume reconciles it); the error it ended with, if any, is dropped, not
+    reported as never retrieved."""
+    if not planning.done():
+        planning.cancel()
+        await asyncio.wait((planning,))
+    if not planning.cancelled():
+        planning.exception()
 
 
 def _result(

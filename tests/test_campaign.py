@@ -208,8 +208,9 @@ async def test_a_journal_in_use_cannot_be_opened_by_a_second_run(tmp_path: Path)
 async def test_stop_interrupts_sends_in_flight_as_results_and_resume_reconciles_them(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    """stop(grace=0) cuts slow sends short: each comes back ``interrupted``; the next run
-    finds the ones the emulator accepted and sends only the rest."""
+    """stop(grace=0) cuts slow sends short: each comes back ``interrupted`` (the row each
+    worker had pulled ahead, never sent, ``not_attempted``); the next run finds the ones the
+    emulator accepted and sends only the rest."""
     journal = tmp_path / "c.journal"
     emulator.inject_faults("SendMessage", FaultPlan(1.0, modes={FaultMode.SLOW: 1}, slow_seconds=5))
     async with emulator.client(retry=NO_RETRY) as client:
@@ -218,9 +219,12 @@ async def test_stop_interrupts_sends_in_flight_as_results_and_resume_reconciles_
         async with bulk as results:
             asyncio.get_running_loop().call_later(0.3, bulk.stop, 0)
             got = [r async for r in results]
-        assert [r.outcome for r in got] == [Outcome.INTERRUPTED] * 4
-        assert bulk.summary().not_attempted_from == 4
-        assert journal_states(journal) == {"interrupted": 4}
+        outcomes = {r.index: r.outcome for r in got}
+        assert outcomes == dict.fromkeys(range(4), Outcome.INTERRUPTED) | dict.fromkeys(
+            range(4, 8), Outcome.NOT_ATTEMPTED
+        )
+        assert bulk.summary().not_attempted_from == 8
+        assert journal_states(journal) == {"interrupted": 4, "not_attempted": 4}
         emulator.clear_faults()
         second = await campaign(client, rows(20), journal, reconcile=QUICK)
     assert Counter(r.outcome for r in second) == {Outcome.SENT: 20}
