@@ -107,8 +107,9 @@ def main(argv: list[str]) -> int:
         (python, "-m", "ruff", "check", "."),
         (python, "-m", "ruff", "format", "--check", "."),
         (python, "-m", "mypy", "--strict", "conversation_async", "examples"),
-        # strict mode and the files it checks are in pyproject.toml's [tool.pyright]
-        (python, "-m", "pyright"),
+        # strict mode and the files it checks are in pyproject.toml's [tool.pyright]; named
+        # explicitly, or a pyrightconfig.json in a parent directory would be used instead
+        (python, "-m", "pyright", "--project", str(ROOT / "pyproject.toml")),
     ):
         if code := run(*command):
             return code
