@@ -9,6 +9,7 @@ is handled or dead-lettered, the key that marks it handled, and when to claim id
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeGuard
 
@@ -118,7 +119,12 @@ def milliseconds(seconds: float) -> int:
 
 
 def check_settings(
-    *, maxlen: int, min_idle: float, handler_timeout: float, max_deliveries: int
+    *,
+    maxlen: int,
+    min_idle: float,
+    handler_timeout: float,
+    max_deliveries: int,
+    append_timeout: float = 2.0,
 ) -> None:
     """Refuse settings under which an entry could be lost or handled twice at once: a live
     worker must be done with an entry (handlers bounded by ``handler_timeout``) before
@@ -127,6 +133,8 @@ def check_settings(
         raise ValueError("maxlen and max_deliveries must be positive")
     if handler_timeout <= 0:
         raise ValueError("handler_timeout must be positive")
+    if not (append_timeout > 0 and math.isfinite(append_timeout)):
+        raise ValueError(f"append_timeout must be a positive number, got {append_timeout!r}")
     if min_idle <= handler_timeout:
         raise ValueError(
             f"min_idle ({min_idle} s) must exceed handler_timeout ({handler_timeout} s): "

@@ -67,11 +67,13 @@ class RedisStreamInbox:
     in the dead-letter stream as lost). ``group`` is the consumer group of the workers.
     ``dead_letter_stream`` (default ``stream + ":dead"``, trimmed alike) keeps what was
     given up: bodies that do not parse, and entries delivered ``max_deliveries`` times
-    without success, with the reason. Handlers must finish within ``handler_timeout``;
-    an entry held ``min_idle`` seconds without an acknowledgement is claimed by another
-    worker, so ``min_idle`` must exceed ``handler_timeout``. ``dedupe_store`` (shared by
-    every worker; may be the receiver's own) makes delivery *handled once*; without one
-    it is *at least once*.
+    without success, with the reason. An append that Redis does not answer within
+    ``append_timeout`` seconds is given up, so the receiver answers 503 (Sinch delivers
+    again) before Sinch's own request times out. Handlers must finish within
+    ``handler_timeout``; an entry held ``min_idle`` seconds without an acknowledgement is
+    claimed by another worker, so ``min_idle`` must exceed ``handler_timeout``.
+    ``dedupe_store`` (shared by every worker; may be the receiver's own) makes delivery
+    *handled once*; without one it is *at least once*.
 
     Give every process the same settings. The inbox never closes the client.
     """
@@ -88,12 +90,14 @@ class RedisStreamInbox:
         min_idle: float = 60.0,
         handler_timeout: float = 30.0,
         max_deliveries: int = 5,
+        append_timeout: float = 2.0,
     ) -> None:
         rules.check_settings(
             maxlen=maxlen,
             min_idle=min_idle,
             handler_timeout=handler_timeout,
             max_deliveries=max_deliveries,
+            append_timeout=append_timeout,
         )
         self._redis = redis
         self.stream = stream
@@ -104,6 +108,7 @@ class RedisStreamInbox:
         self.min_idle = min_idle
         self.handler_timeout = handler_timeout
         self.max_deliveries = max_deliveries
+        self.append_timeout = append_timeout
 
     def wants(self, event: CallbackEvent) -> bool:
         """Every accepted callback is appended: the workers know the handlers."""
@@ -113,12 +118,19 @@ class RedisStreamInbox:
         """Append the raw body (the receiver's 200 waits for this); raise
         :class:`SinkUnavailable` if Redis did not take it."""
         try:
-            await self._redis.xadd(
-                self.stream,
-                rules.entry_fields(callback),  # type: ignore[arg-type]  # a dict is invariant
-                maxlen=self.maxlen,
-                approximate=True,
-            )
+            async with asyncio.timeout(self.append_timeout):
+                await self._redis.xadd(
+                    self.stream,
+                    rules.entry_fields(callback),  # type: ignore[arg-type]  # a dict is invariant
+                    maxlen=self.maxlen,
+                    approximate=True,
+                )
+        except TimeoutError:
+            # it may have been appended all the same: a redelivery is handled once with a
+            # dedupe store, at least once without
+            raise SinkUnavailable(
+                f"no answer from Redis within {self.append_timeout:g} s"
+            ) from None
         except Exception as exc:
             raise SinkUnavailable(f"{type(exc).__name__}: {exc}") from exc
 

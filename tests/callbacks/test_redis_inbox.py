@@ -117,6 +117,48 @@ async def test_the_receiver_answers_503_when_redis_is_down(redis_test: RedisTest
         await down.aclose()
 
 
+@contextlib.asynccontextmanager
+async def silent_redis() -> AsyncIterator[Any]:
+    """A client for a loopback server that takes connections and never answers (a Redis
+    that hangs): without a bound of its own, a command waits forever."""
+    import redis.asyncio as aioredis
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while await reader.read(65536):
+                pass
+        writer.close()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = aioredis.Redis(port=port, socket_connect_timeout=1)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_the_receiver_answers_503_promptly_when_redis_hangs() -> None:
+    """Redis takes the connection but never answers: the append gives up after
+    ``append_timeout`` and the receiver answers 503 (Sinch delivers again), rather than
+    holding Sinch's request until it times out."""
+    async with silent_redis() as hanging:
+        inbox = RedisStreamInbox(hanging, stream="never-answered", append_timeout=0.3)
+        receiver = CallbackReceiver(SECRET, inbox=inbox)
+        body = inbound("m1")
+        async with asyncio.timeout(10):  # a hang fails the test instead of stalling it
+            assert await receiver.receive(signed(body), body) == 503
+        assert receiver.stats.refused == {"store unavailable": 1}
+
+
+def test_append_timeout_must_be_positive() -> None:
+    """A zero or negative bound is refused when the inbox is made."""
+    with pytest.raises(ValueError, match="append_timeout"):
+        RedisStreamInbox(closed_port_client(), append_timeout=0)
+
+
 async def test_a_worker_handles_appended_events_and_acknowledges_them(
     redis_test: RedisTest,
 ) -> None:
