@@ -485,9 +485,7 @@ class BatchBulkSend(StreamingSend[BatchBulkResult]):
                         yield result
             finished = True
         finally:
-            if self._grace is not None:
-                self._grace.cancel()
-                self._grace = None
+            self._cancel_grace()
             if not finished:
                 self._interrupted = tuple(
                     sorted(i for g in self._in_flight.values() for i in g.indices)

@@ -8,6 +8,7 @@ the batch id once known), written in the same transaction as the row's state.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
@@ -73,9 +74,6 @@ class SqliteBatchJournal(SqliteJournal):
     second table of the same file); what ``send_many(..., via="batch", journal=PATH)``
     opens."""
 
-    def __repr__(self) -> str:
-        return f"SqliteBatchJournal({str(self.path)!r})"
-
     def _connect(self) -> tuple[sqlite3.Connection, JournalInfo]:
         db, info = super()._connect()
         try:
@@ -119,4 +117,4 @@ class SqliteBatchJournal(SqliteJournal):
             db.executemany(_DELETE_MARK, unmarked)
 
         # a row's state and its mark, durable together
-        await self._submit(lambda db: in_transaction(db, lambda: write(db)))
+        await self._submit(functools.partial(in_transaction, work=write))

@@ -131,7 +131,8 @@ _WORKER_DONE = object()
 
 
 class _Source:
-    """Hands out inputs one at a time with their index; async sources are serialised."""
+    """Hands out inputs one at a time with their index; async sources are serialised. An
+    input that is not a ``SendMessageRequest`` raises (misuse stops the batch)."""
 
     def __init__(self, requests: Requests) -> None:
         self._sync: Iterator[SendMessageRequest] | None = None
@@ -160,6 +161,7 @@ class _Source:
             return None
         index = self.next_index
         self.next_index += 1
+        _check_request(index, request)
         return index, request
 
     async def pull(self) -> tuple[int, SendMessageRequest] | None:
@@ -175,6 +177,7 @@ class _Source:
                 return None
         index = self.next_index
         self.next_index += 1
+        _check_request(index, request)
         return index, request
 
     async def aclose(self) -> None:
@@ -542,7 +545,6 @@ class BulkSend(StreamingSend[BulkResult]):
         if pulled is None:
             return None
         index, request = pulled
-        _check_request(index, request)
         self._pending.add(index)
         stops = self._stops
         if stops.stopped and stops.blocking(request.app_id) is not None:
@@ -587,7 +589,6 @@ class BulkSend(StreamingSend[BulkResult]):
                     if pulled is None:
                         break
                     index, request = pulled
-                    _check_request(index, request)
                 else:
                     first = await self._pull_planned(source, campaign)
                     if first is None:

@@ -186,11 +186,11 @@ class _Work(Generic[T]):
     future: asyncio.Future[T]
 
 
-def in_transaction(db: sqlite3.Connection, work: Callable[[], T]) -> T:
-    """``work()`` in one transaction: all of its writes are durable together, or none."""
+def in_transaction(db: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """``work(db)`` in one transaction: all of its writes are durable together, or none."""
     db.execute("BEGIN")
     try:
-        result = work()
+        result = work(db)
     except BaseException:
         with contextlib.suppress(sqlite3.Error):
             db.execute("ROLLBACK")
@@ -225,7 +225,7 @@ class SqliteJournal:
         self._failure_told = False
 
     def __repr__(self) -> str:
-        return f"SqliteJournal({str(self.path)!r})"
+        return f"{type(self).__name__}({str(self.path)!r})"
 
     async def open(self) -> JournalInfo:
         if self._thread is not None:
@@ -448,7 +448,7 @@ def begin_all(db: sqlite3.Connection, begins: list[Begin]) -> list[JournalEntry 
                 )
                 seen.add(key)
         else:  # some were seen before: none was inserted; one at a time, in order
-            found += in_transaction(db, functools.partial(_begin_each, db, chunk))
+            found += in_transaction(db, functools.partial(_begin_each, begins=chunk))
     return found or None
 
 

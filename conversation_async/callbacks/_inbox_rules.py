@@ -124,7 +124,7 @@ def check_settings(
     min_idle: float,
     handler_timeout: float,
     max_deliveries: int,
-    append_timeout: float = 2.0,
+    append_timeout: float,
 ) -> None:
     """Refuse settings under which an entry could be lost or handled twice at once: a live
     worker must be done with an entry (handlers bounded by ``handler_timeout``) before

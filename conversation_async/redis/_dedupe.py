@@ -13,6 +13,7 @@ from ..callbacks import Mark
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
 
 __all__ = ["RedisDedupeStore"]
 
@@ -42,6 +43,7 @@ class RedisDedupeStore:
         self._redis = redis
         self._prefix = prefix
         self._ttl = ttl
+        self._release_script: AsyncScript | None = None  # registered at the first release
 
     @property
     def ttl(self) -> float:
@@ -69,8 +71,9 @@ class RedisDedupeStore:
     async def release(self, key: str) -> None:
         """Delete the key if it is still pending, atomically (a Lua script): a done mark,
         set by a receiver that re-claimed the key after this claim expired, stays."""
-        release = self._redis.register_script(_RELEASE_PENDING)  # only hashes the text
-        await release(keys=[self._prefix + key], args=[Mark.PENDING.value])
+        if self._release_script is None:
+            self._release_script = self._redis.register_script(_RELEASE_PENDING)
+        await self._release_script(keys=[self._prefix + key], args=[Mark.PENDING.value])
 
     def __repr__(self) -> str:
         return f"RedisDedupeStore(prefix={self._prefix!r}, ttl={self._ttl!r})"

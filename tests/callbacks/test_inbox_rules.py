@@ -128,10 +128,16 @@ def test_idle_entries_are_claimed_at_start_then_every_interval_and_until_a_scan_
 def test_settings_that_would_claim_from_a_live_worker_are_refused() -> None:
     """min_idle must exceed handler_timeout; sizes and counts must be positive."""
     with pytest.raises(ValueError, match="min_idle"):
-        rules.check_settings(maxlen=10, min_idle=30, handler_timeout=30, max_deliveries=5)
+        rules.check_settings(
+            maxlen=10, min_idle=30, handler_timeout=30, max_deliveries=5, append_timeout=2
+        )
     with pytest.raises(ValueError, match="positive"):
-        rules.check_settings(maxlen=0, min_idle=60, handler_timeout=30, max_deliveries=5)
-    rules.check_settings(maxlen=10, min_idle=60, handler_timeout=30, max_deliveries=5)
+        rules.check_settings(
+            maxlen=0, min_idle=60, handler_timeout=30, max_deliveries=5, append_timeout=2
+        )
+    rules.check_settings(
+        maxlen=10, min_idle=60, handler_timeout=30, max_deliveries=5, append_timeout=2
+    )
 
 
 class SlowRedis:
