@@ -35,6 +35,7 @@ from conversation_async.testing import (
     FaultPlan,
     ScriptedResponse,
 )
+from tests.test_campaign import journal_states, sends_per_recipient
 
 NO_RETRY = RetryPolicy(max_retries=0)
 QUICK = Reconcile(settle=0.0)
@@ -66,18 +67,6 @@ async def campaign(
     bulk = client.messages.send_many(inputs, via="batch", journal=journal, **options)  # type: ignore[call-overload]
     async with bulk as results:
         return [r async for r in results]
-
-
-def sends_per_recipient(emu: Emulator) -> Counter[str]:
-    return Counter(
-        e.request["recipient"]["identified_by"]["channel_identities"][0]["identity"]
-        for e in emu.ledger
-    )
-
-
-def journal_states(path: Path) -> Counter[str]:
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        return Counter(state for (state,) in db.execute("SELECT state FROM rows"))
 
 
 def exactly_once(emu: Emulator, n: int) -> bool:

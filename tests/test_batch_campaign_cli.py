@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks._server import ServerInfo, emulator_process
-from conversation_async._bulk_cli import EXIT_INCOMPLETE, EXIT_SENT
 from tests.test_campaign_cli import (
     DEADLINE,
     command,
     environment,
+    run_until_done,
     stored_messages,
     wait_for_sends,
     write_csv,
@@ -75,16 +75,7 @@ def test_a_batch_campaign_killed_four_times_sends_every_row_exactly_once(
             assert process.returncode == -signal.SIGKILL
             doubted += in_doubt_with_a_batch(journal)
         assert doubted > 0  # killed with batches in flight: these were reconciled
-        statuses = []
-        for _ in range(10):
-            process = start(csv_path, server, "--resume", "--results", str(results))
-            _, stderr = process.communicate(timeout=DEADLINE)
-            assert "Traceback" not in stderr, stderr
-            statuses.append(process.returncode)
-            if process.returncode == EXIT_SENT:
-                break
-            assert process.returncode == EXIT_INCOMPLETE, stderr
-        assert statuses[-1] == EXIT_SENT, statuses
+        run_until_done(csv_path, server, results, start)
         stored = list(stored_messages(server))
         assert server.stats()["ledger_size"] == ROWS
     per_identity = Counter(m["channel_identity"]["identity"] for m in stored)

@@ -41,7 +41,7 @@ def rows(n: int, **kwargs: object) -> list[SendMessageRequest]:
 async def campaign(
     client: ConversationClient, inputs: object, journal: Path, **kwargs: object
 ) -> list[BulkResult]:
-    bulk = client.messages.send_many(inputs, journal=journal, **kwargs)  # type: ignore[arg-type]
+    bulk = client.messages.send_many(inputs, journal=journal, **kwargs)  # type: ignore[call-overload]
     async with bulk as results:
         return [r async for r in results]
 

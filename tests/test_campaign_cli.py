@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,11 +115,17 @@ def stored_messages(server: ServerInfo) -> Iterator[dict[str, Any]]:
             return
 
 
-def run_until_done(csv_path: Path, server: ServerInfo, results: Path) -> list[int]:
-    """Resume until a run exits 0; returns the exit statuses (bounded)."""
+def run_until_done(
+    csv_path: Path,
+    server: ServerInfo,
+    results: Path,
+    starter: Callable[..., subprocess.Popen[str]] | None = None,
+) -> list[int]:
+    """Resume (with ``starter``, default :func:`start`) until a run exits 0; returns the
+    exit statuses (bounded)."""
     statuses = []
     for _ in range(10):
-        process = start(csv_path, server, "--resume", "--results", str(results))
+        process = (starter or start)(csv_path, server, "--resume", "--results", str(results))
         _, stderr = process.communicate(timeout=DEADLINE)
         assert "Traceback" not in stderr, stderr
         statuses.append(process.returncode)
