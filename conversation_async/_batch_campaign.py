@@ -20,7 +20,7 @@ import attrs
 
 from . import _jsoncodec, _serde
 from ._batch_journal import BatchJournal, SqliteBatchJournal
-from ._campaign import Reconcile, RowKey, describe_error
+from ._campaign import JOURNAL_STATE, Reconcile, RowKey, describe_error
 from ._checked import as_object
 from ._core.batch_campaign import (
     BATCH_TAG_KEY,
@@ -46,14 +46,6 @@ __all__ = ["BatchCampaign", "BatchPlan", "as_batch_journal", "gather_all"]
 T = TypeVar("T")
 RowToPlan = tuple[int, SendMessageRequest, Mapping[str, str] | None, Mapping[str, str] | None]
 """``(index, request, parameters, message_metadata)`` of an input row."""
-
-_JOURNAL_STATE = {
-    "sent": JournalState.SENT,
-    "failed": JournalState.FAILED,
-    "ambiguous": JournalState.AMBIGUOUS,
-    "interrupted": JournalState.INTERRUPTED,
-    "not_attempted": JournalState.NOT_ATTEMPTED,
-}
 
 
 async def gather_all(*awaitables: Awaitable[T]) -> list[T]:
@@ -227,7 +219,7 @@ class BatchCampaign:
         keyed: list[BatchBulkResult] = []
         for position, (plan, result) in enumerate(zip(plans, results, strict=True)):
             mark = None if tag is None else BatchMark(tag, position, result.batch_id)
-            state = _JOURNAL_STATE[result.outcome.value]
+            state = JOURNAL_STATE[result.outcome]
             entry = self._entry(
                 plan, state, sent_at, attempts=plan.attempts + attempted, error=result.error
             )

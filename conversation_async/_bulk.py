@@ -55,11 +55,10 @@ from ._bulk_report import (
     classify_error,
     error_label,
 )
-from ._campaign import Campaign, Reconcile, Row, RowKey, as_journal
+from ._campaign import JOURNAL_STATE, Campaign, Reconcile, Row, RowKey, as_journal
 from ._checked import as_object
 from ._config import ClientConfig
 from ._core.call import Reported
-from ._core.campaign import JournalState
 from ._errors import CampaignMismatchError, ClientStateError, JournalError
 from ._http.ratelimit import LocalRateLimiter
 from ._http.transport import Transport
@@ -78,13 +77,6 @@ __all__ = [
     "Tally",
 ]
 
-_JOURNAL_STATE = {
-    Outcome.SENT: JournalState.SENT,
-    Outcome.FAILED: JournalState.FAILED,
-    Outcome.AMBIGUOUS: JournalState.AMBIGUOUS,
-    Outcome.INTERRUPTED: JournalState.INTERRUPTED,
-    Outcome.NOT_ATTEMPTED: JournalState.NOT_ATTEMPTED,
-}
 
 logger = logging.getLogger("conversation_async.bulk")
 
@@ -684,7 +676,7 @@ class BulkSend(StreamingSend[BulkResult]):
                         result = attrs.evolve(result, key=row.key)
                     if not result.resumed and row.doubt is None:
                         await campaign.finish(  # type: ignore[union-attr]
-                            row, _JOURNAL_STATE[result.outcome], result.response, result.error
+                            row, JOURNAL_STATE[result.outcome], result.response, result.error
                         )
                 if queue is None:
                     self._record(result)

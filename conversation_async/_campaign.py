@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from . import _jsoncodec, _serde
+from ._bulk_report import Outcome
 from ._checked import as_object
 from ._core.call import Reported
 from ._core.campaign import (
@@ -48,7 +49,16 @@ from .models import (
     SendMessageResponse,
 )
 
-__all__ = ["Campaign", "Reconcile", "RowKey", "as_journal"]
+__all__ = ["JOURNAL_STATE", "Campaign", "Reconcile", "RowKey", "as_journal"]
+
+JOURNAL_STATE = {
+    Outcome.SENT: JournalState.SENT,
+    Outcome.FAILED: JournalState.FAILED,
+    Outcome.AMBIGUOUS: JournalState.AMBIGUOUS,
+    Outcome.INTERRUPTED: JournalState.INTERRUPTED,
+    Outcome.NOT_ATTEMPTED: JournalState.NOT_ATTEMPTED,
+}
+"""The journal state a row's result leaves it in (per message or through batches)."""
 
 RowKey = Callable[[int, SendMessageRequest], str]
 """Gives an input's key from its index and request (default: the index)."""
