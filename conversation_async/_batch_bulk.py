@@ -438,6 +438,7 @@ class BatchBulkSend(StreamingSend[BatchBulkResult]):
             progress_interval=progress_interval,
             in_flight=lambda: sum(len(group) for group in self._in_flight.values()),
             items="rows",
+            item="BatchRow",
         )
         self._send = send
         self._rows = rows

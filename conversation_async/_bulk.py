@@ -302,6 +302,7 @@ class StreamingSend(Generic[R]):
         progress_interval: float,
         in_flight: Callable[[], int],
         items: str,
+        item: str,
     ) -> None:
         if (
             isinstance(concurrency, bool)
@@ -310,7 +311,7 @@ class StreamingSend(Generic[R]):
         ):
             raise ValueError(f"concurrency must be a positive int, got {concurrency!r}")
         if isinstance(source, str | bytes) or not isinstance(source, Iterable | AsyncIterable):
-            raise TypeError(f"{items} must be an iterable or async iterable of {_ITEM[items]}")
+            raise TypeError(f"{items} must be an iterable or async iterable of {item}")
         self._concurrency = concurrency
         total = len(source) if isinstance(source, Sized) else None
         self._tally = Tally(progress, progress_interval, total, in_flight)
@@ -418,9 +419,6 @@ class StreamingSend(Generic[R]):
             task.cancel()
 
 
-_ITEM = {"requests": "SendMessageRequest", "rows": "BatchRow"}
-
-
 class BulkSend(StreamingSend[BulkResult]):
     """One streaming bulk send: iterate it once (inside ``async with`` for clean exits)."""
 
@@ -447,6 +445,7 @@ class BulkSend(StreamingSend[BulkResult]):
             progress_interval=progress_interval,
             in_flight=self._in_flight.__len__,
             items="requests",
+            item="SendMessageRequest",
         )
         self._send = send
         self._requests = requests
