@@ -59,6 +59,7 @@ from ._campaign import JOURNAL_STATE, Campaign, Reconcile, Row, RowKey, as_journ
 from ._checked import as_object
 from ._config import ClientConfig
 from ._core.call import Reported
+from ._core.campaign import JournalEntry, Next
 from ._errors import CampaignMismatchError, ClientStateError, JournalError
 from ._http.ratelimit import LocalRateLimiter
 from ._http.transport import Transport
@@ -530,8 +531,9 @@ class BulkSend(StreamingSend[BulkResult]):
             await self._stop(source, workers, finished=finished)
 
     async def _pull_planned(self, source: _Source, campaign: Campaign) -> _Pulled | None:
-        """A journaled worker's next input, its plan (the in-flight record) started as a
-        task, or None when the input is exhausted; the iterator's errors and misuse raise."""
+        """A journaled worker's next input, journaled as begun (the journal's answer on its
+        way), or None when the input is exhausted; the iterator's errors and misuse raise,
+        an error beginning the row is kept for its turn."""
         pulled = source.pull_now() if source.synchronous else await source.pull()
         if pulled is None:
             return None
@@ -539,8 +541,14 @@ class BulkSend(StreamingSend[BulkResult]):
         self._pending.add(index)
         stops = self._stops
         if stops.stopped and stops.blocking(request.app_id) is not None:
-            return _Pulled(index, request, None)  # not journaled, as without lookahead
-        return _Pulled(index, request, asyncio.create_task(campaign.plan(index, request)))
+            return _Pulled(index, request, None, None)  # not journaled, as without lookahead
+        try:
+            row, begun = campaign.start(index, request)
+        except Exception as exc:  # a bad key, a failed journal: raised at the row's turn
+            failed: asyncio.Future[JournalEntry | None] = asyncio.get_running_loop().create_future()
+            failed.set_exception(exc)
+            return _Pulled(index, request, None, failed)
+        return _Pulled(index, request, row, asyncio.ensure_future(begun))
 
     async def _worker(self, source: _Source, queue: asyncio.Queue[Any] | None) -> None:
         """Send inputs until none are left (or :meth:`stop`). Results go to ``queue``;
@@ -549,9 +557,10 @@ class BulkSend(StreamingSend[BulkResult]):
         frame: every await of a send in flight resumes through it.)
 
         With a campaign, a worker looks one input ahead: while it sends a row, the next
-        row's plan (its in-flight record) runs, so the journal's round trip hides behind the
-        send. A row is still sent only after its plan completed; an error pulling or
-        planning it waits for its turn."""
+        row's begin (its in-flight record) is being written, so the journal's round trip
+        hides behind the send. A row is still sent only once its begin is durable (and,
+        for a row an earlier run saw, :meth:`Campaign.decide` said so); an error pulling or
+        beginning it waits for its turn."""
         send = self._send
         limiter = self._batch_limiter
         stops = self._stops
@@ -564,14 +573,20 @@ class BulkSend(StreamingSend[BulkResult]):
         ahead: _Pulled | Exception | None = None
         """The next input (journaled only), or the error pulling it raised."""
         drained = False
-        planning: asyncio.Task[Row] | None = None
+        planning: asyncio.Future[JournalEntry | None] | None = None
+        """The journal's answer to the row's begin (None: not journaled)."""
+        current: _Pulled | None = None
+        """The row being handled, when pulled by a journaled worker."""
         try:
             while True:
                 if ahead is not None:
-                    taken, ahead = ahead, None
+                    taken: _Pulled | Exception = ahead
+                    ahead = None
                     if isinstance(taken, Exception):
                         raise taken
-                    index, request, planning = taken.index, taken.request, taken.planning
+                    index, request = taken.index, taken.request
+                    current = taken
+                    planning = taken.begun
                 elif drained or self._stopping:
                     break
                 elif campaign is None:
@@ -584,7 +599,9 @@ class BulkSend(StreamingSend[BulkResult]):
                     first = await self._pull_planned(source, campaign)
                     if first is None:
                         break
-                    index, request, planning = first.index, first.request, first.planning
+                    index, request = first.index, first.request
+                    current = first
+                    planning = first.begun
                     await asyncio.sleep(0)  # the other workers take their first rows first
                 if campaign is not None and not drained and not self._stopping:
                     try:
@@ -606,8 +623,24 @@ class BulkSend(StreamingSend[BulkResult]):
                             planning = None
                             result = BulkResult(index, request, Outcome.NOT_ATTEMPTED, attempts=0)
                         if planning is not None:
-                            row = await planning
+                            earlier = await planning  # or raises what beginning raised
                             planning = None
+                            assert campaign is not None  # noqa: S101 - journaled
+                            assert current is not None  # noqa: S101 - journaled
+                            begun_row = current.row
+                            assert begun_row is not None  # noqa: S101 - begun
+                            step = Next.SEND
+                            if earlier is not None:
+                                step = campaign.recall(begun_row, earlier)
+                            if earlier is None or step is Next.SKIP:
+                                row = begun_row
+                            elif self._interrupting:  # the grace is over: no lookup now
+                                result = BulkResult(
+                                    index, request, Outcome.NOT_ATTEMPTED, attempts=0
+                                )
+                            else:
+                                row = await campaign.decide(begun_row, request, earlier, step)
+                        if row is not None:
                             result = _settled(index, request, row)
                             if result is None:
                                 blocked = stops.blocking(request.app_id) if stops.stopped else None
@@ -694,7 +727,7 @@ class BulkSend(StreamingSend[BulkResult]):
         except Exception as exc:
             await _give_up(queue, exc)
         finally:
-            for unused in (planning, ahead.planning if isinstance(ahead, _Pulled) else None):
+            for unused in (planning, ahead.begun if isinstance(ahead, _Pulled) else None):
                 if unused is not None:
                     await _abandon(unused)
 
@@ -708,17 +741,19 @@ def _check_request(index: int, request: object) -> None:
 
 @attrs.define(slots=True)
 class _Pulled:
-    """An input a journaled worker pulled, with its plan running (None: its app was
-    already blocked, so it is not journaled)."""
+    """An input a journaled worker pulled, begun in the journal: its row, and the
+    journal's answer (both None: its app was already blocked, so it is not journaled;
+    only ``begun``: beginning it raised, and ``begun`` holds the error)."""
 
     index: int
     request: SendMessageRequest
-    planning: asyncio.Task[Row] | None
+    row: Row | None
+    begun: asyncio.Future[JournalEntry | None] | None
 
 
-async def _abandon(planning: asyncio.Task[Row]) -> None:
-    """Cancel a plan no longer wanted and wait for it to end (its row may stay journaled
-    in flight: a resume reconciles it); the error it ended with, if any, is dropped, not
+async def _abandon(planning: asyncio.Future[Any]) -> None:
+    """Stop waiting for a row's begin no longer wanted (its row may stay journaled in
+    flight: a resume reconciles it); the error it ended with, if any, is dropped, not
     reported as never retrieved."""
     if not planning.done():
         planning.cancel()

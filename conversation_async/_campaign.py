@@ -138,29 +138,44 @@ class Campaign:
     async def aclose(self) -> None:
         await self._journal.aclose()
 
-    async def plan(self, index: int, request: SendMessageRequest) -> Row:
-        """Journal the row and decide: send it (journaled in flight), or not (``outcome``
-        or ``doubt`` set). Raises :class:`CampaignMismatchError` for input that does not
-        fit the journal."""
+    def start(
+        self, index: int, request: SendMessageRequest
+    ) -> tuple[Row, Awaitable[JournalEntry | None]]:
+        """Journal the row as begun (no await: the journal answers when the write is
+        durable): the row to send, and the journal's answer; None means a row never seen,
+        now in flight: send it; an earlier entry goes to :meth:`decide`. Raises
+        ``ValueError`` for a bad key."""
         key = check_key(self._key(index, request)) if self._key is not None else str(index)
         body = _serde.unstructure(request)
         digest = fingerprint(_jsoncodec.dumps_sorted(body))  # of the request as given
-        tag = campaign_tag(self._campaign_id, key)
-        body["message_metadata"] = tagged_metadata(request.message_metadata, tag)
+        body["message_metadata"] = tagged_metadata(
+            request.message_metadata, campaign_tag(self._campaign_id, key)
+        )
         now = time.time()
-        earlier = await self._journal.begin(key, digest, now)
-        if earlier is None:
-            return Row(key, digest, body, now, 1)
+        return Row(key, digest, body, now, 1), self._journal.begin(key, digest, now)
+
+    def recall(self, row: Row, earlier: JournalEntry) -> Next:
+        """For a row an earlier run saw (``earlier``): what to do next; a row known sent
+        gets its ``outcome`` (skip it); else :meth:`decide`. Raises
+        :class:`CampaignMismatchError` for input that does not fit the journal."""
         try:
-            step = next_step(earlier, digest, self._run)
+            step = next_step(earlier, row.fingerprint, self._run)
         except CampaignMismatch as exc:
             raise CampaignMismatchError(str(exc)) from None
-        row = Row(key, digest, body, now, earlier.attempts + 1)
+        row.attempts = earlier.attempts + 1
         if step is Next.SKIP:
             row.outcome = earlier
-            return row
+        return step
+
+    async def decide(
+        self, row: Row, request: SendMessageRequest, earlier: JournalEntry, step: Next
+    ) -> Row:
+        """After :meth:`recall` said ``step`` (not skip): look for the row when it may have
+        been sent (found: ``outcome``; undecided: ``doubt``), else journal it in flight,
+        to send it again."""
         if step is Next.RECONCILE:
             assert earlier.attempted_at is not None  # noqa: S101 - in doubt means attempted
+            tag = campaign_tag(self._campaign_id, row.key)
             try:
                 found = await self._find(request, tag, earlier.attempted_at)
             except ConversationError as exc:

@@ -6,10 +6,11 @@ crash with nothing lost and nothing sent twice (see :mod:`conversation_async.bul
 
 :class:`SqliteJournal` keeps the event loop free: one worker thread owns the connection and
 takes what was submitted during an event-loop pass (or several) at once: the rows begun,
-in one statement and commit, answered at once; then the outcomes, in one more (nobody
-waits for them: :meth:`SqliteJournal.record_later`). A campaign at concurrency 64 costs
-a commit per batch of rows, not one per row, and few SQLite calls per batch: the thread
-shares the GIL with the loop and must take it back after every call.
+in one statement and commit, answered at once. Outcomes nobody waits for
+(:meth:`SqliteJournal.record_later`) gather in the thread and are written a few hundred
+at a time, in one transaction, at most :data:`LATER_DELAY` seconds after the first: few
+SQLite calls and commits per row (the thread shares the GIL with the loop and must take
+it back after every call; SQLite's cost per row falls steeply with rows per statement).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import queue
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
@@ -124,8 +126,15 @@ which change nothing more), so that the few statements stay prepared in the conn
 cache (preparing one for 10 rows costs 50 µs); 100 rows of 9 values fit the oldest
 SQLite's 999 parameters."""
 _CHUNK = _SIZES[-1]
+LATER_ROWS = 4 * _CHUNK
+"""Outcomes nobody waits for are written once this many gathered (one transaction)..."""
+LATER_DELAY = 0.2
+"""...or this many seconds after the first of them came: a crash loses (leaves in flight,
+to be reconciled on resume) at most what came in that time."""
 IN_FLIGHT = JournalState.IN_FLIGHT.value
 _STOP = object()
+_DUE = object()
+"""Handed to itself by the writer thread: the gathered outcomes are due."""
 T = TypeVar("T")
 
 Begin = tuple[str, str, str, int, float]
@@ -168,12 +177,15 @@ class _Batch:
 
     records: list[tuple[Any, ...]] = attrs.Factory(list[tuple[Any, ...]])
     record_waiters: list[asyncio.Future[Any]] = attrs.Factory(list[asyncio.Future[Any]])
+    later: list[tuple[Any, ...]] = attrs.Factory(list[tuple[Any, ...]])
+    """Outcomes nobody waits for (:meth:`SqliteJournal.record_later`)."""
     begins: list[Begin] = attrs.Factory(list[Begin])
     begin_waiters: list[asyncio.Future[Any]] = attrs.Factory(list[asyncio.Future[Any]])
 
     def absorb(self, other: _Batch) -> None:
         self.records += other.records
         self.record_waiters += other.record_waiters
+        self.later += other.later
         self.begins += other.begins
         self.begin_waiters += other.begin_waiters
 
@@ -220,6 +232,8 @@ class SqliteJournal:
         self._closed: asyncio.Future[None] | None = None
         self._run = 0
         self._batch: _Batch | None = None
+        self._begins_out = 0
+        """Begins handed to the writer thread and not answered yet."""
         self._failure: str | None = None
         """Why a write failed (sticky: every later call raises it)."""
         self._failure_told = False
@@ -258,7 +272,7 @@ class SqliteJournal:
         return future
 
     def record_later(self, entry: JournalEntry) -> None:
-        self._collecting().records.append(row_values(entry))
+        self._collecting().later.append(row_values(entry))
 
     async def aclose(self) -> None:
         if self._thread is None or self._closed is None:
@@ -272,9 +286,11 @@ class SqliteJournal:
             self._raise_failure()
 
     def _collecting(self) -> _Batch:
-        """The batch of this event-loop pass; the worker thread is woken once per pass,
-        with everything submitted during it (a wake-up per row made the thread contend
-        with the loop for the GIL)."""
+        """The batch being gathered. The worker thread gets it at the end of this
+        event-loop pass or, while begins handed to it are not answered yet, with their
+        answer: begins come in as rows do, so a busy campaign gets fewer, larger batches
+        (SQLite's cost per row falls steeply with rows per statement, and every wake-up
+        makes the thread contend with the loop for the GIL), and a lone row no wait."""
         if self._failure is not None:
             self._raise_failure()
         batch = self._batch
@@ -283,7 +299,8 @@ class SqliteJournal:
             if loop is None or self._closed is None or self._closed.done():
                 raise JournalError(f"{self!r} is not open")
             batch = self._batch = _Batch()
-            loop.call_soon(self._hand_over)
+            if not self._begins_out:
+                loop.call_soon(self._hand_over)
         return batch
 
     def _new_future(self) -> asyncio.Future[Any]:
@@ -293,8 +310,25 @@ class SqliteJournal:
 
     def _hand_over(self) -> None:
         if self._batch is not None:
+            self._begins_out += len(self._batch.begin_waiters)
             self._queue.put(self._batch)
             self._batch = None
+
+    def _answer_begins(
+        self,
+        waiters: list[asyncio.Future[Any]],
+        found: list[JournalEntry | None] | None,
+        failure: str | None,
+    ) -> None:
+        """(In the loop) the writer thread's answer to begins; then what gathered while
+        they were out goes to it."""
+        if failure is None:
+            _succeed(waiters, found)
+        else:
+            self._fail(waiters, failure)
+        self._begins_out -= len(waiters)
+        if not self._begins_out:
+            self._hand_over()
 
     def _submit(self, work: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         """Run ``work(db)`` in the writer thread, after everything submitted before it; its
@@ -366,10 +400,19 @@ class SqliteJournal:
 
     def _work(self, db: sqlite3.Connection) -> None:
         """Write what is handed over (all that queued up at once: batches merged, other
-        work in its turn), until told to stop."""
+        work in its turn), until told to stop. Outcomes nobody waits for gather in
+        ``later`` until :data:`LATER_ROWS` or :data:`LATER_DELAY`; anything else written
+        (an awaited record, other work, the stop) writes them first, keeping the order."""
         stopping = False
+        later: list[tuple[Any, ...]] = []
+        due = 0.0
         while not stopping:
-            handed = [self._queue.get()]
+            handed: list[Any]
+            try:
+                wait = due - time.monotonic() if later else None
+                handed = [self._queue.get(timeout=wait) if wait is None or wait > 0 else _DUE]
+            except queue.Empty:
+                handed = [_DUE]
             while True:
                 try:
                     handed.append(self._queue.get_nowait())
@@ -377,39 +420,62 @@ class SqliteJournal:
                     break
             batch: _Batch | None = None
             for item in handed:
-                if item is _STOP:
-                    stopping = True
-                elif isinstance(item, _Batch):
+                if isinstance(item, _Batch):
                     if batch is None:
                         batch = item
                     else:
                         batch.absorb(item)
-                else:
-                    if batch is not None:
-                        self._write_batch(db, batch)
-                        batch = None
+                    continue
+                if batch is not None:
+                    self._write_batch(db, batch, later)
+                    batch = None
+                if item is _STOP:
+                    stopping = True
+                elif item is not _DUE:  # other work
+                    self._write_later(db, later)
                     self._run_work(db, item)
             if batch is not None:
-                self._write_batch(db, batch)
+                self._write_batch(db, batch, later)
+            if later and not due:
+                due = time.monotonic() + LATER_DELAY
+            if stopping or len(later) >= LATER_ROWS or (later and time.monotonic() >= due):
+                self._write_later(db, later)
+            if not later:
+                due = 0.0
 
-    def _write_batch(self, db: sqlite3.Connection, batch: _Batch) -> None:
-        # The begins first, on their own: a worker waits for them (and the thread takes
-        # the GIL back after each SQLite call: as few calls as can be).
+    def _write_batch(
+        self, db: sqlite3.Connection, batch: _Batch, later: list[tuple[Any, ...]]
+    ) -> None:
+        """The begins first, on their own: a worker waits for them (and the thread takes
+        the GIL back after each SQLite call: as few calls as can be); awaited records after
+        the outcomes gathered before them; this batch's outcomes join ``later``."""
         if batch.begins:
             try:
                 found = begin_all(db, batch.begins)
             except Exception as exc:  # a full disk, a lost file: nothing of it is durable
-                self._settle(self._fail, batch.begin_waiters, str(exc))
+                self._settle(self._answer_begins, batch.begin_waiters, None, str(exc))
             else:
-                self._settle(_succeed, batch.begin_waiters, found)
+                self._settle(self._answer_begins, batch.begin_waiters, found, None)
         if batch.records:
+            self._write_later(db, later)
             try:
                 write_rows(db, UPSERT, batch.records)  # each statement committed on its own
             except Exception as exc:
                 self._settle(self._fail, batch.record_waiters, str(exc))
             else:
-                if batch.record_waiters:
-                    self._settle(_succeed, batch.record_waiters, None)
+                self._settle(_succeed, batch.record_waiters, None)
+        later += batch.later
+
+    def _write_later(self, db: sqlite3.Connection, later: list[tuple[Any, ...]]) -> None:
+        """Write (and forget) the gathered outcomes nobody waits for, in one transaction;
+        a failure is sticky: the next call in the loop raises it."""
+        if not later:
+            return
+        try:
+            in_transaction(db, functools.partial(write_rows, statement=UPSERT, rows=later))
+        except Exception as exc:
+            self._settle(self._fail, [], str(exc))
+        later.clear()
 
     def _run_work(self, db: sqlite3.Connection, work: _Work[Any]) -> None:
         try:

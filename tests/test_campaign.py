@@ -268,12 +268,14 @@ async def test_a_journal_that_cannot_be_written_stops_the_campaign(
 
 
 async def test_outcomes_that_cannot_be_written_stop_the_campaign_and_resume_sends_none_twice(
-    emulator: Emulator, tmp_path: Path
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Outcomes are not waited for: when they cannot be written, the campaign stops with
-    JournalError at its next row, the rows sent stay in flight in the journal, and the
-    resume finds them instead of sending them again."""
-    from conversation_async import JournalError
+    """Outcomes are not waited for: when they cannot be written (here written at once,
+    not gathered), the campaign stops with JournalError at its next row, the rows sent stay
+    in flight in the journal, and the resume finds them instead of sending them again."""
+    from conversation_async import JournalError, _journal
+
+    monkeypatch.setattr(_journal, "LATER_DELAY", 0.0)
 
     journal = tmp_path / "c.journal"
     async with emulator.client(retry=NO_RETRY) as client:
@@ -314,3 +316,26 @@ async def test_a_journaled_row_without_app_id_fails_before_any_request(
     assert "app_id" in str(results[1].error)
     assert results[1].attempts == 0
     assert len(emulator.ledger) == 2
+
+
+async def test_a_row_whose_key_cannot_name_it_fails_and_the_others_are_sent(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A caller key that is not a usable key (empty, here) fails that row before any request
+    (ValueError, not journaled), with or without a lookahead; the other rows are sent."""
+    async with emulator.client(retry=NO_RETRY) as client:
+        results = sorted(
+            await campaign(
+                client,
+                rows(4),
+                tmp_path / "c.journal",
+                key=lambda i, r: "" if i == 2 else f"user-{i}",
+                concurrency=1,
+            ),
+            key=lambda r: r.index,
+        )
+    assert [r.outcome for r in results] == [Outcome.SENT] * 2 + [Outcome.FAILED, Outcome.SENT]
+    assert isinstance(results[2].error, ValueError)
+    assert results[2].attempts == 0
+    assert len(emulator.ledger) == 3
+    assert journal_states(tmp_path / "c.journal") == {"sent": 3}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conversation_async import JournalError
+from conversation_async import JournalError, _journal
 from conversation_async.bulk import JournalEntry, JournalState, SqliteJournal
 
 FINGERPRINT = "0" * 32
@@ -34,10 +34,14 @@ def refuse_outcomes(path: Path) -> None:
         )
 
 
-async def begin_until_refused(journal: SqliteJournal, keys: str) -> tuple[list[str], str]:
-    """Begin ``keys`` one by one until the journal raises: those begun, and its message."""
+async def begin_until_refused(
+    journal: SqliteJournal, keys: str, pause: float = 0.0
+) -> tuple[list[str], str]:
+    """Begin ``keys`` one by one (``pause`` seconds apart) until the journal raises: those
+    begun, and its message."""
     begun: list[str] = []
     for key in keys:
+        await asyncio.sleep(pause)
         try:
             await journal.begin(key, FINGERPRINT, 1.0)
         except JournalError as exc:
@@ -88,9 +92,13 @@ async def test_rows_begun_together_each_get_their_own_earlier_entry(tmp_path: Pa
     assert states(path) == {"old": "sent", "new": "in_flight"}
 
 
-async def test_an_outcome_that_cannot_be_written_fails_a_following_begin(tmp_path: Path) -> None:
-    """A queued outcome whose write fails makes a begin raise by the writer's next batch,
-    and every later call too; its row stays in flight (a resume reconciles it)."""
+async def test_an_outcome_that_cannot_be_written_fails_a_following_begin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A queued outcome whose write fails (here due at once) makes a begin raise by the
+    writer's next batch, and every later call too; its row stays in flight (a resume
+    reconciles it)."""
+    monkeypatch.setattr(_journal, "LATER_DELAY", 0.0)
     path = tmp_path / "j"
     await new_journal(path)
     refuse_outcomes(path)
@@ -105,6 +113,24 @@ async def test_an_outcome_that_cannot_be_written_fails_a_following_begin(tmp_pat
         await journal.begin("z", FINGERPRINT, 1.0)
     await journal.aclose()  # already told: does not raise it again
     assert states(path) == dict.fromkeys(["a", *begun], "in_flight")
+
+
+async def test_queued_outcomes_are_written_when_due_without_more_calls(tmp_path: Path) -> None:
+    """Queued outcomes gather in the writer, but are written once LATER_DELAY has passed
+    even when nothing else comes: a failed write then fails the very next call."""
+    path = tmp_path / "j"
+    await new_journal(path)
+    refuse_outcomes(path)
+    journal = SqliteJournal(path)
+    await journal.open()
+    await journal.begin("a", FINGERPRINT, 1.0)
+    journal.record_later(sent("a", run=2))
+    await asyncio.sleep(_journal.LATER_DELAY)
+    begun, refusal = await begin_until_refused(journal, "b", pause=1.0)
+    await journal.aclose()
+    assert "disk full" in refusal
+    assert begun == []  # the timer wrote it, not a following batch
+    assert states(path) == {"a": "in_flight"}
 
 
 async def test_an_outcome_that_cannot_be_written_fails_the_close(tmp_path: Path) -> None:
