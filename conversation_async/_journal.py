@@ -5,12 +5,13 @@ out, then its outcome. ``send_many(..., journal=...)`` uses it to resume a campa
 crash with nothing lost and nothing sent twice (see :mod:`conversation_async.bulk`).
 
 :class:`SqliteJournal` keeps the event loop free: one worker thread owns the connection and
-takes what was submitted during an event-loop pass (or several) at once: the rows begun,
-in one statement and commit, answered at once. Outcomes nobody waits for
-(:meth:`SqliteJournal.record_later`) gather in the thread and are written a few hundred
-at a time, in one transaction, at most :data:`LATER_DELAY` seconds after the first: few
-SQLite calls and commits per row (the thread shares the GIL with the loop and must take
-it back after every call; SQLite's cost per row falls steeply with rows per statement).
+takes what was submitted at once: the rows begun, in one statement and commit, answered
+at once (begins submitted while others are out go with their answer). Outcomes nobody
+waits for (:meth:`SqliteJournal.record_later`) gather in the loop and go to the thread a
+few hundred at a time, or :data:`LATER_DELAY` seconds after the first, written in one
+transaction. Few hand-overs, SQLite calls and commits per row: the thread shares the GIL
+with the loop and must take it back after every call, and SQLite's cost per row falls
+steeply with rows per statement.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import queue
 import secrets
 import sqlite3
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
@@ -127,14 +127,12 @@ cache (preparing one for 10 rows costs 50 µs); 100 rows of 9 values fit the old
 SQLite's 999 parameters."""
 _CHUNK = _SIZES[-1]
 LATER_ROWS = 4 * _CHUNK
-"""Outcomes nobody waits for are written once this many gathered (one transaction)..."""
+"""Outcomes nobody waits for go to the writer once this many gathered (one transaction)..."""
 LATER_DELAY = 0.2
 """...or this many seconds after the first of them came: a crash loses (leaves in flight,
 to be reconciled on resume) at most what came in that time."""
 IN_FLIGHT = JournalState.IN_FLIGHT.value
 _STOP = object()
-_DUE = object()
-"""Handed to itself by the writer thread: the gathered outcomes are due."""
 T = TypeVar("T")
 
 Begin = tuple[str, str, str, int, float]
@@ -234,6 +232,9 @@ class SqliteJournal:
         self._batch: _Batch | None = None
         self._begins_out = 0
         """Begins handed to the writer thread and not answered yet."""
+        self._later: list[tuple[Any, ...]] = []
+        """Outcomes nobody waits for, gathering (:data:`LATER_ROWS`, :data:`LATER_DELAY`)."""
+        self._later_due: asyncio.TimerHandle | None = None
         self._failure: str | None = None
         """Why a write failed (sticky: every later call raises it)."""
         self._failure_told = False
@@ -272,13 +273,24 @@ class SqliteJournal:
         return future
 
     def record_later(self, entry: JournalEntry) -> None:
-        self._collecting().later.append(row_values(entry))
+        if self._failure is not None:
+            self._raise_failure()
+        loop = self._loop
+        if loop is None or self._closed is None or self._closed.done():
+            raise JournalError(f"{self!r} is not open")
+        later = self._later
+        later.append(row_values(entry))
+        if len(later) >= LATER_ROWS:
+            self._hand_later()
+        elif self._later_due is None:
+            self._later_due = loop.call_later(LATER_DELAY, self._hand_later)
 
     async def aclose(self) -> None:
         if self._thread is None or self._closed is None:
             return
         if not self._closed.done() and self._thread.is_alive():
             self._hand_over()  # what was submitted goes before the stop
+            self._hand_later()
             self._queue.put(_STOP)
         await asyncio.shield(self._closed)
         self._thread = None
@@ -313,6 +325,15 @@ class SqliteJournal:
             self._begins_out += len(self._batch.begin_waiters)
             self._queue.put(self._batch)
             self._batch = None
+
+    def _hand_later(self) -> None:
+        """Hand the gathered outcomes over, on their own: the thread writes them at once."""
+        if self._later_due is not None:
+            self._later_due.cancel()
+            self._later_due = None
+        if self._later:
+            self._queue.put(_Batch(later=self._later))
+            self._later = []
 
     def _answer_begins(
         self,
@@ -400,19 +421,10 @@ class SqliteJournal:
 
     def _work(self, db: sqlite3.Connection) -> None:
         """Write what is handed over (all that queued up at once: batches merged, other
-        work in its turn), until told to stop. Outcomes nobody waits for gather in
-        ``later`` until :data:`LATER_ROWS` or :data:`LATER_DELAY`; anything else written
-        (an awaited record, other work, the stop) writes them first, keeping the order."""
+        work in its turn), until told to stop."""
         stopping = False
-        later: list[tuple[Any, ...]] = []
-        due = 0.0
         while not stopping:
-            handed: list[Any]
-            try:
-                wait = due - time.monotonic() if later else None
-                handed = [self._queue.get(timeout=wait) if wait is None or wait > 0 else _DUE]
-            except queue.Empty:
-                handed = [_DUE]
+            handed = [self._queue.get()]
             while True:
                 try:
                     handed.append(self._queue.get_nowait())
@@ -427,28 +439,19 @@ class SqliteJournal:
                         batch.absorb(item)
                     continue
                 if batch is not None:
-                    self._write_batch(db, batch, later)
+                    self._write_batch(db, batch)
                     batch = None
                 if item is _STOP:
                     stopping = True
-                elif item is not _DUE:  # other work
-                    self._write_later(db, later)
+                else:
                     self._run_work(db, item)
             if batch is not None:
-                self._write_batch(db, batch, later)
-            if later and not due:
-                due = time.monotonic() + LATER_DELAY
-            if stopping or len(later) >= LATER_ROWS or (later and time.monotonic() >= due):
-                self._write_later(db, later)
-            if not later:
-                due = 0.0
+                self._write_batch(db, batch)
 
-    def _write_batch(
-        self, db: sqlite3.Connection, batch: _Batch, later: list[tuple[Any, ...]]
-    ) -> None:
+    def _write_batch(self, db: sqlite3.Connection, batch: _Batch) -> None:
         """The begins first, on their own: a worker waits for them (and the thread takes
-        the GIL back after each SQLite call: as few calls as can be); awaited records after
-        the outcomes gathered before them; this batch's outcomes join ``later``."""
+        the GIL back after each SQLite call: as few calls as can be); then the records,
+        and the outcomes nobody waits for, in one transaction."""
         if batch.begins:
             try:
                 found = begin_all(db, batch.begins)
@@ -457,25 +460,19 @@ class SqliteJournal:
             else:
                 self._settle(self._answer_begins, batch.begin_waiters, found, None)
         if batch.records:
-            self._write_later(db, later)
             try:
                 write_rows(db, UPSERT, batch.records)  # each statement committed on its own
             except Exception as exc:
                 self._settle(self._fail, batch.record_waiters, str(exc))
             else:
                 self._settle(_succeed, batch.record_waiters, None)
-        later += batch.later
-
-    def _write_later(self, db: sqlite3.Connection, later: list[tuple[Any, ...]]) -> None:
-        """Write (and forget) the gathered outcomes nobody waits for, in one transaction;
-        a failure is sticky: the next call in the loop raises it."""
-        if not later:
-            return
-        try:
-            in_transaction(db, functools.partial(write_rows, statement=UPSERT, rows=later))
-        except Exception as exc:
-            self._settle(self._fail, [], str(exc))
-        later.clear()
+        if batch.later:
+            try:
+                in_transaction(
+                    db, functools.partial(write_rows, statement=UPSERT, rows=batch.later)
+                )
+            except Exception as exc:  # sticky: the next call in the loop raises it
+                self._settle(self._fail, [], str(exc))
 
     def _run_work(self, db: sqlite3.Connection, work: _Work[Any]) -> None:
         try:

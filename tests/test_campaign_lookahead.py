@@ -102,6 +102,38 @@ async def test_a_stop_leaves_the_rows_pulled_ahead_not_attempted_and_a_resume_se
     assert sends_per_recipient(emulator) == {f"+4670{i:07d}": 1 for i in range(20)}
 
 
+async def test_rows_begun_together_but_not_taken_come_back_not_attempted_on_a_stop(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Journaled inputs are pulled and begun ``concurrency`` at a time: when one worker is
+    fast and three are slow, a stop finds rows begun but taken by no worker; each comes back
+    ``not_attempted`` (journaled so), the summary starts the untouched rest after them, and
+    a resume sends every row once."""
+    journal = tmp_path / "c.journal"
+    fast = ScriptedResponse(passthrough=True)
+    slow = ScriptedResponse(passthrough=True, delay=1.0)
+    emulator.script("SendMessage", fast, slow, slow, slow)
+    async with emulator.client(retry=NO_RETRY) as client:
+        bulk = client.messages.send_many(rows(20), journal=journal, concurrency=4)
+        got: list[BulkResult] = []
+        async with asyncio.timeout(GUARD), bulk:
+            async for result in bulk:
+                got.append(result)
+                bulk.stop(5.0)
+        # the fast worker sent its next row (4) and began the next four (8-11) for itself
+        # and the others; 5-7 were the slow workers' next rows
+        assert {r.index: r.outcome for r in got} == dict.fromkeys(
+            range(5), Outcome.SENT
+        ) | dict.fromkeys(range(5, 12), Outcome.NOT_ATTEMPTED)
+        assert bulk.summary().not_attempted_from == 12
+        assert states(journal) == {str(i): "sent" for i in range(5)} | {
+            str(i): "not_attempted" for i in range(5, 12)
+        }
+        again = await campaign(client, rows(20), journal)
+    assert sum(r.resumed for r in again) == 5
+    assert sends_per_recipient(emulator) == {f"+4670{i:07d}": 1 for i in range(20)}
+
+
 async def test_a_row_pulled_ahead_that_an_earlier_run_sent_keeps_its_sent_result_on_stop(
     emulator: Emulator, tmp_path: Path
 ) -> None:

@@ -133,6 +133,28 @@ async def test_queued_outcomes_are_written_when_due_without_more_calls(tmp_path:
     assert states(path) == {"a": "in_flight"}
 
 
+async def test_queued_outcomes_are_written_once_enough_gathered_before_they_are_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LATER_ROWS queued outcomes are handed to the writer at once, not at LATER_DELAY
+    (here an hour): a failed write fails the next call within seconds."""
+    monkeypatch.setattr(_journal, "LATER_DELAY", 3600.0)
+    path = tmp_path / "j"
+    await new_journal(path)
+    refuse_outcomes(path)
+    journal = SqliteJournal(path)
+    await journal.open()
+    keys = [f"k{i}" for i in range(_journal.LATER_ROWS)]
+    await asyncio.gather(*(journal.begin(key, FINGERPRINT, 1.0) for key in keys))
+    for key in keys:
+        journal.record_later(sent(key, run=2))
+    begun, refusal = await begin_until_refused(journal, "abcdefghij", pause=1.0)
+    await journal.aclose()
+    assert "disk full" in refusal
+    assert len(begun) <= 2  # the writer's next turn, not the hour
+    assert set(states(path).values()) == {"in_flight"}
+
+
 async def test_an_outcome_that_cannot_be_written_fails_the_close(tmp_path: Path) -> None:
     """When no later begin learns of it, aclose raises the failed outcome write."""
     path = tmp_path / "j"
