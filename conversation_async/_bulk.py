@@ -540,7 +540,7 @@ class BulkSend(StreamingSend[BulkResult]):
         finally:
             await self._stop(source, workers, finished=finished)
 
-    async def _pull_planned(self, source: _Source, campaign: Campaign) -> _Pulled | None:
+    async def _take_begun(self, source: _Source, campaign: Campaign) -> _Pulled | None:
         """A journaled worker's next input, journaled as begun (the journal's answer on its
         way), or None when the input is exhausted (or stopped); the iterator's errors and
         misuse raise, an error beginning the row is kept for its turn.
@@ -609,7 +609,7 @@ class BulkSend(StreamingSend[BulkResult]):
         ahead: _Pulled | Exception | None = None
         """The next input (journaled only), or the error pulling it raised."""
         drained = False
-        planning: asyncio.Future[JournalEntry | None] | None = None
+        beginning: asyncio.Future[JournalEntry | None] | None = None
         """The journal's answer to the row's begin (None: not journaled)."""
         current: _Pulled | None = None
         """The row being handled, when pulled by a journaled worker."""
@@ -622,7 +622,7 @@ class BulkSend(StreamingSend[BulkResult]):
                         raise taken
                     index, request = taken.index, taken.request
                     current = taken
-                    planning = taken.begun
+                    beginning = taken.begun
                 elif drained or (self._stopping and not self._begun):
                     break
                 elif campaign is None:
@@ -632,35 +632,35 @@ class BulkSend(StreamingSend[BulkResult]):
                         break
                     index, request = pulled
                 else:
-                    first = await self._pull_planned(source, campaign)
+                    first = await self._take_begun(source, campaign)
                     if first is None:
                         break
                     index, request = first.index, first.request
                     current = first
-                    planning = first.begun
+                    beginning = first.begun
                     await asyncio.sleep(0)  # the other workers take their first rows first
                 if campaign is not None and not drained and not self._stopping:
                     try:
-                        ahead = await self._pull_planned(source, campaign)
+                        ahead = await self._take_begun(source, campaign)
                     except Exception as exc:  # raised at its turn, after this row's result
                         ahead = exc
                     drained = ahead is None
                 blocked = stops.blocking(request.app_id) if stops.stopped else None
                 row: Row | None = None
                 result: BulkResult | None = None
-                if blocked is None or planning is not None:
+                if blocked is None or beginning is not None:
                     pending.discard(index)
                     in_flight[index] = task
                     started = time.monotonic()
                     sending = False
                     try:
-                        if planning is not None and self._interrupting and not planning.done():
-                            await _abandon(planning)  # the grace is over: cut it short
-                            planning = None
+                        if beginning is not None and self._interrupting and not beginning.done():
+                            await _abandon(beginning)  # the grace is over: cut it short
+                            beginning = None
                             result = BulkResult(index, request, Outcome.NOT_ATTEMPTED, attempts=0)
-                        if planning is not None:
-                            earlier = await planning  # or raises what beginning raised
-                            planning = None
+                        if beginning is not None:
+                            earlier = await beginning  # or raises what beginning raised
+                            beginning = None
                             assert campaign is not None  # noqa: S101 - journaled
                             assert current is not None  # noqa: S101 - journaled
                             begun_row = current.row
@@ -723,7 +723,7 @@ class BulkSend(StreamingSend[BulkResult]):
                         if not self._interrupting or self._closing:
                             raise
                         task.uncancel()  # stop() cut this send short: a result, not an end
-                        planning = None
+                        beginning = None
                         result = BulkResult(
                             index,
                             request,
@@ -763,7 +763,7 @@ class BulkSend(StreamingSend[BulkResult]):
         except Exception as exc:
             await _give_up(queue, exc)
         finally:
-            for unused in (planning, ahead.begun if isinstance(ahead, _Pulled) else None):
+            for unused in (beginning, ahead.begun if isinstance(ahead, _Pulled) else None):
                 if unused is not None:
                     await _abandon(unused)
 
@@ -787,15 +787,15 @@ class _Pulled:
     begun: asyncio.Future[JournalEntry | None] | None
 
 
-async def _abandon(planning: asyncio.Future[Any]) -> None:
+async def _abandon(beginning: asyncio.Future[Any]) -> None:
     """Stop waiting for a row's begin no longer wanted (its row may stay journaled in
     flight: a resume reconciles it); the error it ended with, if any, is dropped, not
     reported as never retrieved."""
-    if not planning.done():
-        planning.cancel()
-        await asyncio.wait((planning,))
-    if not planning.cancelled():
-        planning.exception()
+    if not beginning.done():
+        beginning.cancel()
+        await asyncio.wait((beginning,))
+    if not beginning.cancelled():
+        beginning.exception()
 
 
 def _result(

@@ -273,11 +273,7 @@ class SqliteJournal:
         return future
 
     def record_later(self, entry: JournalEntry) -> None:
-        if self._failure is not None:
-            self._raise_failure()
-        loop = self._loop
-        if loop is None or self._closed is None or self._closed.done():
-            raise JournalError(f"{self!r} is not open")
+        loop = self._usable()
         later = self._later
         later.append(row_values(entry))
         if len(later) >= LATER_ROWS:
@@ -303,22 +299,25 @@ class SqliteJournal:
         answer: begins come in as rows do, so a busy campaign gets fewer, larger batches
         (SQLite's cost per row falls steeply with rows per statement, and every wake-up
         makes the thread contend with the loop for the GIL), and a lone row no wait."""
-        if self._failure is not None:
-            self._raise_failure()
+        loop = self._usable()
         batch = self._batch
         if batch is None:
-            loop = self._loop
-            if loop is None or self._closed is None or self._closed.done():
-                raise JournalError(f"{self!r} is not open")
             batch = self._batch = _Batch()
             if not self._begins_out:
                 loop.call_soon(self._hand_over)
         return batch
 
-    def _new_future(self) -> asyncio.Future[Any]:
-        if self._loop is None:
+    def _usable(self) -> asyncio.AbstractEventLoop:
+        """The loop, when the journal is open and no write has failed (else raises)."""
+        if self._failure is not None:
+            self._raise_failure()
+        loop = self._loop
+        if loop is None or self._closed is None or self._closed.done():
             raise JournalError(f"{self!r} is not open")
-        return self._loop.create_future()
+        return loop
+
+    def _new_future(self) -> asyncio.Future[Any]:
+        return self._usable().create_future()
 
     def _hand_over(self) -> None:
         if self._batch is not None:
@@ -354,11 +353,7 @@ class SqliteJournal:
     def _submit(self, work: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         """Run ``work(db)`` in the writer thread, after everything submitted before it; its
         result (for journals built on this one: the batch journal's many-row calls)."""
-        if self._failure is not None:
-            self._raise_failure()
         future: asyncio.Future[T] = self._new_future()
-        if self._closed is None or self._closed.done():
-            raise JournalError(f"{self!r} is not open")
         self._hand_over()  # what this pass collected goes first
         self._queue.put(_Work(work, future))
         return future
