@@ -37,6 +37,7 @@ from ._core.campaign import (
 )
 from ._errors import CampaignMismatchError, ConversationError, JournalError
 from ._journal import Journal, QueuedJournal, SqliteJournal
+from ._resources._base import require
 from ._resources._messages import MessagesResource
 from .models import (
     ContactRecipient,
@@ -96,8 +97,10 @@ class Row:
 
     key: str
     fingerprint: str
-    body: dict[str, Any]
-    """What is sent: the input's JSON body with the row's tag in ``message_metadata``."""
+    body: bytes
+    """What is sent: the input's JSON body with the row's tag in ``message_metadata``,
+    encoded (so that no dict of it stays alive, to be scanned by the garbage collector,
+    while the row waits its turn)."""
     attempted_at: float
     attempts: int
     outcome: JournalEntry | None = None
@@ -144,15 +147,19 @@ class Campaign:
         """Journal the row as begun (no await: the journal answers when the write is
         durable): the row to send, and the journal's answer; None means a row never seen,
         now in flight: send it; an earlier entry goes to :meth:`decide`. Raises
-        ``ValueError`` for a bad key."""
+        ``ValueError`` for a bad key or a request without ``app_id`` (before it is
+        journaled)."""
         key = check_key(self._key(index, request)) if self._key is not None else str(index)
+        if not request.app_id:
+            require(app_id=request.app_id)
         body = _serde.unstructure(request)
         digest = fingerprint(_jsoncodec.dumps_sorted(body))  # of the request as given
         body["message_metadata"] = tagged_metadata(
             request.message_metadata, campaign_tag(self._campaign_id, key)
         )
         now = time.time()
-        return Row(key, digest, body, now, 1), self._journal.begin(key, digest, now)
+        row = Row(key, digest, _jsoncodec.dumps(body), now, 1)
+        return row, self._journal.begin(key, digest, now)
 
     def recall(self, row: Row, earlier: JournalEntry) -> Next:
         """For a row an earlier run saw (``earlier``): what to do next; a row known sent

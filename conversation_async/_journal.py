@@ -101,6 +101,7 @@ CREATE TABLE IF NOT EXISTS rows (
 # table and its key index (journals made before keep their rowid table; the SQL is the same).
 
 _COLUMNS = "key, fingerprint, state, run, attempted_at, message_id, accepted_time, error, attempts"
+_WIDTH = _COLUMNS.count(",") + 1
 _SELECT = f"SELECT {_COLUMNS} FROM rows WHERE key = ?"  # noqa: S608 - constant column list
 UPSERT = (
     f"INSERT INTO rows ({_COLUMNS}) VALUES {{}} "  # noqa: S608 - constant column list
@@ -175,8 +176,9 @@ class _Batch:
 
     records: list[tuple[Any, ...]] = attrs.Factory(list[tuple[Any, ...]])
     record_waiters: list[asyncio.Future[Any]] = attrs.Factory(list[asyncio.Future[Any]])
-    later: list[tuple[Any, ...]] = attrs.Factory(list[tuple[Any, ...]])
-    """Outcomes nobody waits for (:meth:`SqliteJournal.record_later`)."""
+    later: list[Any] = attrs.Factory(list[Any])
+    """Outcomes nobody waits for (:meth:`SqliteJournal.record_later`), their values one
+    row after another (one list: no object per row for the garbage collector to count)."""
     begins: list[Begin] = attrs.Factory(list[Begin])
     begin_waiters: list[asyncio.Future[Any]] = attrs.Factory(list[asyncio.Future[Any]])
 
@@ -232,7 +234,7 @@ class SqliteJournal:
         self._batch: _Batch | None = None
         self._begins_out = 0
         """Begins handed to the writer thread and not answered yet."""
-        self._later: list[tuple[Any, ...]] = []
+        self._later: list[Any] = []
         """Outcomes nobody waits for, gathering (:data:`LATER_ROWS`, :data:`LATER_DELAY`)."""
         self._later_due: asyncio.TimerHandle | None = None
         self._failure: str | None = None
@@ -275,8 +277,8 @@ class SqliteJournal:
     def record_later(self, entry: JournalEntry) -> None:
         loop = self._usable()
         later = self._later
-        later.append(row_values(entry))
-        if len(later) >= LATER_ROWS:
+        later += row_values(entry)
+        if len(later) >= LATER_ROWS * _WIDTH:
             self._hand_later()
         elif self._later_due is None:
             self._later_due = loop.call_later(LATER_DELAY, self._hand_later)
@@ -464,7 +466,10 @@ class SqliteJournal:
         if batch.later:
             try:
                 in_transaction(
-                    db, functools.partial(write_rows, statement=UPSERT, rows=batch.later)
+                    db,
+                    functools.partial(
+                        write_values, statement=UPSERT, values=batch.later, width=_WIDTH
+                    ),
                 )
             except Exception as exc:  # sticky: the next call in the loop raises it
                 self._settle(self._fail, [], str(exc))
@@ -512,18 +517,30 @@ def begin_all(db: sqlite3.Connection, begins: list[Begin]) -> list[JournalEntry 
 
 def write_rows(db: sqlite3.Connection, statement: tuple[str, str], rows: list[Any]) -> int:
     """Run ``statement`` (SQL with ``{}`` for its VALUES, and one row's placeholders) for
-    all ``rows``, many rows per statement; the number of rows changed.
+    all ``rows`` (tuples), many rows per statement; the number of rows changed."""
+    if not rows:
+        return 0
+    return write_values(db, statement, list(itertools.chain.from_iterable(rows)), len(rows[0]))
+
+
+def write_values(
+    db: sqlite3.Connection, statement: tuple[str, str], values: list[Any], width: int
+) -> int:
+    """:func:`write_rows` for rows given as their values one after another, ``width``
+    per row.
 
     One statement for many rows rather than ``executemany`` (a step per row): the thread
     takes the GIL back after every SQLite call, and while the loop runs that can take up
     to a thread switch interval (5 ms) each time.
     """
     before = db.total_changes
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        size = next(size for size in _SIZES if size >= len(chunk))
-        chunk += chunk[-1:] * (size - len(chunk))
-        db.execute(_values(*statement, size), list(itertools.chain.from_iterable(chunk)))
+    step = _CHUNK * width
+    for start in range(0, len(values), step):
+        chunk = values[start : start + step]
+        rows = len(chunk) // width
+        size = next(size for size in _SIZES if size >= rows)
+        chunk += chunk[-width:] * (size - rows)
+        db.execute(_values(*statement, size), chunk)
     return db.total_changes - before
 
 

@@ -156,7 +156,8 @@ class Transport:
         ``InvalidResponseError`` for an unreadable one), or the error to raise, and the report.
 
         ``config`` gives this call its timeout, deadline and retry policy (a
-        ``with_options`` view's); without it, the transport's own apply.
+        ``with_options`` view's); without it, the transport's own apply. A ``bytes``
+        payload is taken as JSON already encoded.
 
         The payload is encoded at once, so it is not kept alive (and scanned by the garbage
         collector) while the request is in flight. Misuse raises at once: a closed client,
@@ -166,7 +167,7 @@ class Transport:
         headers = dict(self._base_headers)
         body = None
         if payload is not None:
-            body = _jsoncodec.dumps(payload)
+            body = payload if isinstance(payload, bytes) else _jsoncodec.dumps(payload)
             headers["Content-Type"] = "application/json"
         config = self._config if config is None else config
         target = URL(url)

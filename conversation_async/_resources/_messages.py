@@ -186,12 +186,10 @@ class MessagesResource(Resource):
         return self._call_reported("POST", self._send_url, body=request, into=SendMessageResponse)
 
     def _send_body_reported(
-        self, body: dict[str, Any]
+        self, body: bytes
     ) -> Coroutine[Any, Any, Reported[SendMessageResponse]]:
-        """:meth:`_send_reported` for a request already unstructured into its JSON body (a
-        journaled campaign's row, tagged after its fingerprint was taken: converted once)."""
-        if not body.get("app_id"):
-            require(app_id=None)
+        """:meth:`_send_reported` for a request already encoded as its JSON body, with an
+        ``app_id`` (a journaled campaign's row, tagged after its fingerprint was taken)."""
         return self._transport.request(
             "POST",
             self._send_url,
